@@ -1,0 +1,17 @@
+#!/usr/bin/env python3
+"""Adds every symbol the PublicApiAnalyzers report as undeclared (RS0016) to PublicAPI.Unshipped.txt.
+Usage: python3 eng/update-public-api.py   (run from the repository root; review the diff after)."""
+import re, subprocess, collections, pathlib
+out = subprocess.run(["dotnet", "build", "EventSourcing.Core.sln", "--no-incremental", "-p:TreatWarningsAsErrors=false"],
+                     capture_output=True, text=True).stdout
+found = collections.defaultdict(set)
+for m in re.finditer(r"error RS0016: Symbol '(.+?)' is not part of the declared public API.*?\[(.+?\.csproj)\]", out):
+    found[pathlib.Path(m.group(2)).parent].add(m.group(1))
+for m in re.finditer(r"warning RS0016: Symbol '(.+?)' is not part of the declared public API.*?\[(.+?\.csproj)\]", out):
+    found[pathlib.Path(m.group(2)).parent].add(m.group(1))
+for project, symbols in found.items():
+    f = project / "PublicAPI.Unshipped.txt"
+    lines = set(l for l in f.read_text().splitlines() if l and not l.startswith("#"))
+    lines |= symbols
+    f.write_text("#nullable enable\n" + "\n".join(sorted(lines)) + "\n")
+    print(f"{f}: +{len(symbols)}")

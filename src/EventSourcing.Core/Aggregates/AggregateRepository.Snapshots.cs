@@ -1,0 +1,75 @@
+using System.Text.Json;
+using EventSourcing.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace EventSourcing.Aggregates;
+
+public sealed partial class AggregateRepository<TAggregate>
+{
+    /// <summary>
+    /// Loads the aggregate as it was at a version: the newest usable snapshot at or before it, then the
+    /// events up to it. A version past the stream's end gives the current state.
+    /// </summary>
+    /// <param name="streamId">The aggregate's stream.</param>
+    /// <param name="version">The version to stop at (at least 0).</param>
+    /// <param name="cancellationToken">Cancels the load.</param>
+    /// <returns>The aggregate as of that version; read-only in intent (saving it will conflict).</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="version"/> is negative.</exception>
+    public Task<TAggregate> LoadAtVersionAsync(StreamId streamId, long version, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(version);
+        return version == 0 ? Task.FromResult(new TAggregate()) : LoadCoreAsync(streamId, version, asOf: null, cancellationToken);
+    }
+
+    /// <summary>Loads the aggregate as it was at a point in time: every event appended at or before it.</summary>
+    /// <param name="streamId">The aggregate's stream.</param>
+    /// <param name="pointInTime">The point in time.</param>
+    /// <param name="cancellationToken">Cancels the load.</param>
+    /// <returns>The aggregate as of that time (version 0 when the stream did not exist yet).</returns>
+    public Task<TAggregate> LoadAsOfAsync(StreamId streamId, DateTimeOffset pointInTime, CancellationToken cancellationToken = default) =>
+        LoadCoreAsync(streamId, long.MaxValue, pointInTime, cancellationToken);
+
+    private bool TryRestore(StreamId streamId, TAggregate aggregate, ISnapshotSupport support, Snapshot snapshot)
+    {
+        if (snapshot.SchemaVersion != support.SchemaVersion || snapshot.StateType != support.Name)
+        {
+            LogSnapshotIgnored(_logger, streamId.Value, snapshot.Version, $"schema {snapshot.StateType} v{snapshot.SchemaVersion}, expected {support.Name} v{support.SchemaVersion}");
+            return false;
+        }
+
+        try
+        {
+            var state = JsonSerializer.Deserialize(snapshot.State.Span, _registry.JsonOptions.GetTypeInfo(support.SnapshotType))
+                ?? throw new JsonException("The snapshot is JSON null.");
+            support.Restore(state);
+            aggregate.RestoreVersion(snapshot.Version);
+            return true;
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidCastException or InvalidOperationException)
+        {
+            LogSnapshotIgnored(_logger, streamId.Value, snapshot.Version, ex.Message);
+            return false;
+        }
+    }
+
+    private async Task TrySnapshotAsync(StreamId streamId, TAggregate aggregate, ISnapshotSupport support, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var state = JsonSerializer.SerializeToUtf8Bytes(support.Capture(), _registry.JsonOptions.GetTypeInfo(support.SnapshotType));
+            var snapshot = new Snapshot(streamId, aggregate.Version, support.Name, support.SchemaVersion, state, _time.GetUtcNow());
+            await _snapshots!.SaveAsync(snapshot, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The events are committed; a missing snapshot only costs replay time, so report and go on.
+            LogSnapshotFailed(_logger, ex, streamId.Value, aggregate.Version);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ignored the snapshot of stream {StreamId} at version {Version}: {Reason}. It will be replaced.")]
+    private static partial void LogSnapshotIgnored(ILogger logger, string streamId, long version, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not write the snapshot of stream {StreamId} at version {Version}.")]
+    private static partial void LogSnapshotFailed(ILogger logger, Exception exception, string streamId, long version);
+}

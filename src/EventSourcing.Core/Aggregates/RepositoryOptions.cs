@@ -1,0 +1,14 @@
+namespace EventSourcing.Aggregates;
+
+/// <summary>Options of <see cref="AggregateRepository{TAggregate}"/>.</summary>
+public sealed class RepositoryOptions
+{
+    /// <summary>When to take snapshots of snapshot-capable aggregates. <see cref="SnapshotPolicy.Never"/> by default.</summary>
+    public SnapshotPolicy Snapshots { get; set; } = SnapshotPolicy.Never;
+
+    /// <summary>
+    /// How many times <see cref="AggregateRepository{TAggregate}.ExecuteAsync"/> reloads and reruns a
+    /// command that lost a concurrency race. 3 by default; 0 disables retries.
+    /// </summary>
+    public int MaxConcurrencyRetries { get; set; } = 3;
+}

@@ -1,0 +1,27 @@
+using System.Collections.Concurrent;
+using EventSourcing.Storage;
+
+namespace EventSourcing.InMemory;
+
+/// <summary>The embedded checkpoint store, fenced like the durable ones.</summary>
+public sealed class InMemoryCheckpointStore : ICheckpointStore
+{
+    private readonly ConcurrentDictionary<string, GlobalPosition> _checkpoints = new(StringComparer.Ordinal);
+
+    /// <inheritdoc />
+    public ValueTask<GlobalPosition?> LoadAsync(string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return ValueTask.FromResult(_checkpoints.TryGetValue(name, out var position) ? position : (GlobalPosition?)null);
+    }
+
+    /// <inheritdoc />
+    public ValueTask SaveAsync(string name, GlobalPosition? expected, GlobalPosition position, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var moved = expected is { } from
+            ? _checkpoints.TryUpdate(name, position, from)
+            : _checkpoints.TryAdd(name, position);
+        return moved ? ValueTask.CompletedTask : throw new CheckpointConflictException(name, expected);
+    }
+}

@@ -1,0 +1,148 @@
+using System.Collections.Concurrent;
+using EventSourcing.Serialization;
+using EventSourcing.Storage;
+
+namespace EventSourcing.InMemory;
+
+/// <summary>
+/// The embedded event store: thread-safe, in process, with the same semantics as the durable stores
+/// (atomic multi-event appends, all expected-version modes, idempotent re-append, one global order).
+/// Events are kept as the objects appended, so events should be immutable (records). Nothing survives
+/// the process.
+/// </summary>
+public sealed partial class InMemoryEventStore : IEventStore
+{
+    private readonly ConcurrentDictionary<string, AppendOnlyList<EventEnvelope>> _streams = new(StringComparer.Ordinal);
+    private readonly AppendOnlyList<EventEnvelope> _all = new(1024);
+    private readonly Lock _writeLock = new();
+    private readonly EventTypeRegistry _registry;
+    private readonly TimeProvider _time;
+    private long _sequence;
+
+    /// <summary>Creates an empty store.</summary>
+    /// <param name="registry">The event types appends may use.</param>
+    /// <param name="timeProvider">The clock for event timestamps; the system clock when null.</param>
+    public InMemoryEventStore(EventTypeRegistry registry, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        _registry = registry;
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>Raised after each append commits, outside the store's lock, with the events appended.</summary>
+    internal event Action<IReadOnlyList<EventEnvelope>>? Committed;
+
+    /// <inheritdoc />
+    public ValueTask<AppendResult> AppendAsync(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<EventData> events, CancellationToken cancellationToken = default)
+    {
+        AppendGuard.Validate(streamId, events);
+        cancellationToken.ThrowIfCancellationRequested();
+        var names = new string[events.Count];
+        for (var i = 0; i < names.Length; i++)
+        {
+            names[i] = _registry.Resolve(events[i].Event.GetType()).Name;
+        }
+
+        AppendResult result;
+        EventEnvelope[]? written = null;
+        lock (_writeLock)
+        {
+            var stream = _streams.GetValueOrDefault(streamId.Value);
+            var current = stream?.Count ?? 0;
+            if (TryIdempotent(stream, current, expectedVersion, events, out var repeat))
+            {
+                return ValueTask.FromResult(repeat!);
+            }
+
+            if (!AppendGuard.Satisfies(expectedVersion, current))
+            {
+                throw new WrongExpectedVersionException(streamId, expectedVersion, current);
+            }
+
+            stream ??= _streams.GetOrAdd(streamId.Value, static _ => new AppendOnlyList<EventEnvelope>());
+            var now = _time.GetUtcNow();
+            written = Committed is null ? null : new EventEnvelope[events.Count];
+            EventEnvelope? last = null;
+            for (var i = 0; i < events.Count; i++)
+            {
+                var e = events[i];
+                last = new EventEnvelope(e.EventId, streamId, current + i + 1, new GlobalPosition(0, _sequence + i + 1), names[i], e.Event, e.Metadata, now);
+                stream.Stage(i, last);
+                _all.Stage(i, last);
+                written?[i] = last;
+            }
+
+            _sequence += events.Count;
+            _all.Publish(events.Count);
+            stream.Publish(events.Count);
+            result = new AppendResult(streamId, current + events.Count, last!.Position, AlreadyAppended: false);
+        }
+
+        if (written is not null)
+        {
+            Committed?.Invoke(written);
+        }
+
+        return ValueTask.FromResult(result);
+    }
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<EventEnvelope> ReadStreamAsync(StreamId streamId, long fromVersion = 1, long maxCount = long.MaxValue, CancellationToken cancellationToken = default)
+    {
+        AppendGuard.ValidateRead(streamId, fromVersion, maxCount);
+        if (!_streams.TryGetValue(streamId.Value, out var stream))
+        {
+            return ViewEnumerable.Empty;
+        }
+
+        var (items, count) = stream.View();
+        var start = (int)Math.Min(fromVersion - 1, count);
+        var end = (int)Math.Min(count, start + Math.Min(maxCount, int.MaxValue));
+        return new ViewEnumerable(items, start, end, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<EventEnvelope> ReadAllAsync(GlobalPosition after, int maxCount = int.MaxValue, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxCount);
+        var (items, count) = _all.View();
+
+        // Positions are (0, n) with n = index + 1; anything with a transaction id belongs to another store.
+        var start = after.TransactionId != 0 ? count : (int)Math.Clamp(after.Sequence, 0, count);
+        var end = (int)Math.Min(count, (long)start + maxCount);
+        return new ViewEnumerable(items, start, end, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<long> GetStreamVersionAsync(StreamId streamId, CancellationToken cancellationToken = default)
+    {
+        streamId.EnsureValid();
+        return ValueTask.FromResult(_streams.TryGetValue(streamId.Value, out var stream) ? (long)stream.Count : 0L);
+    }
+
+    /// <summary>
+    /// The idempotency rule both backends share: for an exact expectation, the versions after it already
+    /// hold exactly these ids; for Any/StreamExists, the stream's last events are exactly these ids.
+    /// </summary>
+    private static bool TryIdempotent(AppendOnlyList<EventEnvelope>? stream, long current, ExpectedVersion expected, IReadOnlyList<EventData> events, out AppendResult? result)
+    {
+        result = null;
+        var first = expected.IsExact ? expected.Value : current - events.Count;
+        if (stream is null || first < 0 || first + events.Count > current || (expected.IsExact && current == expected.Value))
+        {
+            return false;
+        }
+
+        for (var i = 0; i < events.Count; i++)
+        {
+            if (stream[(int)first + i].EventId != events[i].EventId)
+            {
+                return false;
+            }
+        }
+
+        var last = stream[(int)first + events.Count - 1];
+        result = new AppendResult(last.StreamId, last.StreamVersion, last.Position, AlreadyAppended: true);
+        return true;
+    }
+}

@@ -1,0 +1,47 @@
+namespace EventSourcing;
+
+/// <summary>
+/// The version a writer expects a stream to be at when it appends: the optimistic-concurrency check.
+/// Stream versions start at 1; a stream with no events is at version 0.
+/// </summary>
+public readonly record struct ExpectedVersion
+{
+    private ExpectedVersion(long value) => Value = value;
+
+    /// <summary>Append whatever the stream's state.</summary>
+    public static ExpectedVersion Any { get; } = new(-1);
+
+    /// <summary>Append only if the stream has no events yet.</summary>
+    public static ExpectedVersion NoStream { get; } = new(0);
+
+    /// <summary>Append only if the stream already has at least one event.</summary>
+    public static ExpectedVersion StreamExists { get; } = new(-2);
+
+    /// <summary>
+    /// The raw value: -1 for <see cref="Any"/>, -2 for <see cref="StreamExists"/>, 0 for
+    /// <see cref="NoStream"/>, otherwise the exact version expected.
+    /// </summary>
+    public long Value { get; }
+
+    /// <summary>True when this requires an exact version (including <see cref="NoStream"/>, version 0).</summary>
+    public bool IsExact => Value >= 0;
+
+    /// <summary>Append only if the stream is exactly at <paramref name="version"/> (0 is <see cref="NoStream"/>).</summary>
+    /// <param name="version">The version of the stream's last event.</param>
+    /// <returns>The expected version.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="version"/> is negative.</exception>
+    public static ExpectedVersion Exactly(long version)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(version);
+        return new ExpectedVersion(version);
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => Value switch
+    {
+        -1 => "Any",
+        -2 => "StreamExists",
+        0 => "NoStream",
+        _ => Value.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    };
+}

@@ -1,0 +1,109 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace EventSourcing.Serialization;
+
+/// <summary>Reads and writes <see cref="EventMetadata"/> as a small JSON object, without reflection.</summary>
+internal static class MetadataJson
+{
+    private const string Correlation = "correlationId";
+    private const string Causation = "causationId";
+    private const string HeadersName = "headers";
+
+    /// <summary>Serializes metadata; null when it is empty (nothing is stored).</summary>
+    public static byte[]? Serialize(EventMetadata metadata)
+    {
+        if (metadata.IsEmpty)
+        {
+            return null;
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(128);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            if (metadata.CorrelationId is not null)
+            {
+                writer.WriteString(Correlation, metadata.CorrelationId);
+            }
+
+            if (metadata.CausationId is not null)
+            {
+                writer.WriteString(Causation, metadata.CausationId);
+            }
+
+            if (metadata.Headers.Count > 0)
+            {
+                writer.WriteStartObject(HeadersName);
+                foreach (var (key, value) in metadata.Headers)
+                {
+                    writer.WriteString(key, value);
+                }
+
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public static EventMetadata Deserialize(ReadOnlySpan<byte> utf8Json)
+    {
+        if (utf8Json.IsEmpty)
+        {
+            return EventMetadata.Empty;
+        }
+
+        var reader = new Utf8JsonReader(utf8Json);
+        string? correlation = null;
+        string? causation = null;
+        Dictionary<string, string>? headers = null;
+        Expect(ref reader, JsonTokenType.StartObject);
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals(Correlation))
+            {
+                reader.Read();
+                correlation = reader.GetString();
+            }
+            else if (reader.ValueTextEquals(Causation))
+            {
+                reader.Read();
+                causation = reader.GetString();
+            }
+            else if (reader.ValueTextEquals(HeadersName))
+            {
+                Expect(ref reader, JsonTokenType.StartObject);
+                headers = [];
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    var key = reader.GetString()!;
+                    reader.Read();
+                    headers[key] = reader.GetString() ?? string.Empty;
+                }
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        return new EventMetadata
+        {
+            CorrelationId = correlation,
+            CausationId = causation,
+            Headers = headers ?? EventMetadata.Empty.Headers,
+        };
+    }
+
+    private static void Expect(ref Utf8JsonReader reader, JsonTokenType token)
+    {
+        if (!reader.Read() || reader.TokenType != token)
+        {
+            throw new JsonException($"Stored metadata is malformed: expected {token}.");
+        }
+    }
+}

@@ -1,0 +1,52 @@
+namespace EventSourcing.Storage;
+
+/// <summary>
+/// An event store: streams of events with optimistic concurrency, and one global log of all events
+/// in a total, stable order. Every backend runs the same conformance suite against this contract.
+/// </summary>
+public interface IEventStore
+{
+    /// <summary>
+    /// Appends events to a stream atomically: all of them, at consecutive versions, or none.
+    /// Re-appending events whose ids are already stored at the same versions writes nothing and
+    /// returns a result with <see cref="AppendResult.AlreadyAppended"/> set.
+    /// </summary>
+    /// <param name="streamId">The stream.</param>
+    /// <param name="expectedVersion">The version the stream must be at.</param>
+    /// <param name="events">The events, at least one.</param>
+    /// <param name="cancellationToken">Cancels the append; a cancelled append writes nothing or everything.</param>
+    /// <returns>The stream's new version and the last event's global position.</returns>
+    /// <exception cref="ArgumentException">The stream id is default, the list is empty or holds null.</exception>
+    /// <exception cref="WrongExpectedVersionException">The stream is not at <paramref name="expectedVersion"/>.</exception>
+    /// <exception cref="UnknownEventTypeException">An event's CLR type is not registered.</exception>
+    ValueTask<AppendResult> AppendAsync(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<EventData> events, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads a stream forward, starting at a version.</summary>
+    /// <param name="streamId">The stream.</param>
+    /// <param name="fromVersion">The first version to return (1 = from the start).</param>
+    /// <param name="maxCount">The most events to return.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The events in version order; none when the stream does not exist.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="fromVersion"/> is below 1 or <paramref name="maxCount"/> below 0.</exception>
+    /// <exception cref="UnknownEventTypeException">A stored event's type is not registered.</exception>
+    /// <exception cref="EventDeserializationException">A stored event cannot be deserialized.</exception>
+    IAsyncEnumerable<EventEnvelope> ReadStreamAsync(StreamId streamId, long fromVersion = 1, long maxCount = long.MaxValue, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Reads the global log forward from just after a position. The order is total and stable, and an
+    /// event is never returned after a later position was returned by an earlier read, so a reader that
+    /// resumes from the last position it saw misses nothing.
+    /// </summary>
+    /// <param name="after">Read events after this position; <see cref="GlobalPosition.Start"/> reads from the beginning.</param>
+    /// <param name="maxCount">The most events to return.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The events in global order.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxCount"/> is below 0.</exception>
+    IAsyncEnumerable<EventEnvelope> ReadAllAsync(GlobalPosition after, int maxCount = int.MaxValue, CancellationToken cancellationToken = default);
+
+    /// <summary>Gets a stream's current version: the version of its last event, or 0 when it does not exist.</summary>
+    /// <param name="streamId">The stream.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The version; 0 means no stream.</returns>
+    ValueTask<long> GetStreamVersionAsync(StreamId streamId, CancellationToken cancellationToken = default);
+}
