@@ -28,7 +28,7 @@ internal sealed class AppendOnlyList<T>
         if (index >= _items.Length)
         {
             var grown = new T[Math.Max(_items.Length * 2, index + 1)];
-            Array.Copy(_items, grown, _count);
+            Array.Copy(_items, grown, index); // committed and already staged items
             Volatile.Write(ref _items, grown);
         }
 

@@ -1,0 +1,93 @@
+using Xunit;
+
+namespace EventSourcing.Conformance;
+
+public abstract partial class EventStoreConformance
+{
+    [Fact]
+    public async Task The_global_log_orders_events_across_streams_totally_and_by_version()
+    {
+        var store = await StoreAsync();
+        var head = await HeadAsync(store);
+        var a = TestData.NewStream("a");
+        var b = TestData.NewStream("b");
+        await store.AppendAsync(a, ExpectedVersion.NoStream, TestData.Increments(2), Ct);
+        await store.AppendAsync(b, ExpectedVersion.NoStream, TestData.Increments(3), Ct);
+        await store.AppendAsync(a, ExpectedVersion.Exactly(2), TestData.Increments(1, 3), Ct);
+
+        var mine = (await ReadAllAsync(store, head)).Where(e => e.StreamId == a || e.StreamId == b).ToList();
+
+        Assert.Equal(
+            [(a, 1L), (a, 2L), (b, 1L), (b, 2L), (b, 3L), (a, 3L)],
+            mine.Select(e => (e.StreamId, e.StreamVersion)));
+        for (var i = 1; i < mine.Count; i++)
+        {
+            Assert.True(mine[i - 1].Position < mine[i].Position);
+        }
+    }
+
+    [Fact]
+    public async Task Reading_the_global_log_after_a_position_returns_only_later_events_in_pages()
+    {
+        var store = await StoreAsync();
+        var stream = TestData.NewStream();
+        var head = await HeadAsync(store);
+        await store.AppendAsync(stream, ExpectedVersion.NoStream, TestData.Increments(25), Ct);
+
+        var collected = new List<EventEnvelope>();
+        var position = head;
+        while (true)
+        {
+            var page = await ReadAllAsync(store, position, 7);
+            Assert.True(page.Count <= 7);
+            if (page.Count == 0)
+            {
+                break;
+            }
+
+            Assert.All(page, e => Assert.True(e.Position > position));
+            collected.AddRange(page);
+            position = page[^1].Position;
+        }
+
+        var mine = collected.Where(e => e.StreamId == stream).ToList();
+        Assert.Equal(Enumerable.Range(1, 25).Select(v => (long)v), mine.Select(e => e.StreamVersion));
+        Assert.Equal(collected.Count, collected.Select(e => e.Position).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Append_results_report_the_position_readers_see()
+    {
+        var store = await StoreAsync();
+        var stream = TestData.NewStream();
+        var head = await HeadAsync(store);
+        var result = await store.AppendAsync(stream, ExpectedVersion.NoStream, TestData.Increments(3), Ct);
+
+        var all = (await ReadAllAsync(store, head)).Where(e => e.StreamId == stream).ToList();
+        Assert.Equal(result.Position, all[^1].Position);
+        Assert.Empty((await ReadAllAsync(store, result.Position)).Where(e => e.StreamId == stream));
+    }
+
+    [Fact]
+    public async Task Concurrent_writers_on_many_streams_appear_once_each_in_the_global_log()
+    {
+        var store = await StoreAsync();
+        var head = await HeadAsync(store);
+        var streams = Enumerable.Range(0, 8).Select(i => TestData.NewStream($"g{i}")).ToArray();
+        await Task.WhenAll(streams.Select(s => Task.Run(async () =>
+        {
+            for (var i = 0; i < 10; i++)
+            {
+                await store.AppendAsync(s, ExpectedVersion.Exactly(i * 2), TestData.Increments(2), Ct);
+            }
+        }, Ct)));
+
+        var mine = (await ReadAllAsync(store, head)).Where(e => streams.Contains(e.StreamId)).ToList();
+        Assert.Equal(8 * 20, mine.Count);
+        Assert.Equal(mine.Count, mine.Select(e => e.EventId).Distinct().Count());
+        foreach (var group in mine.GroupBy(e => e.StreamId))
+        {
+            Assert.Equal(Enumerable.Range(1, 20).Select(v => (long)v), group.Select(e => e.StreamVersion));
+        }
+    }
+}

@@ -1,0 +1,28 @@
+using EventSourcing.Conformance;
+using EventSourcing.InMemory;
+using EventSourcing.Serialization;
+using EventSourcing.Storage;
+
+namespace EventSourcing.Core.Tests;
+
+public sealed class InMemoryEventStoreConformance : EventStoreConformance
+{
+    protected override ValueTask<IEventStore> CreateEventStoreAsync(EventTypeRegistry registry, TimeProvider timeProvider) =>
+        ValueTask.FromResult<IEventStore>(new InMemoryEventStore(registry, timeProvider));
+}
+
+public sealed class InMemorySnapshotStoreConformance : SnapshotStoreConformance
+{
+    protected override ValueTask<ISnapshotStore> CreateSnapshotStoreAsync() => ValueTask.FromResult<ISnapshotStore>(new InMemorySnapshotStore());
+}
+
+public sealed class InMemoryCheckpointStoreConformance : CheckpointStoreConformance
+{
+    protected override ValueTask<ICheckpointStore> CreateCheckpointStoreAsync() => ValueTask.FromResult<ICheckpointStore>(new InMemoryCheckpointStore());
+}
+
+public sealed class InMemoryRepositoryConformance : RepositoryConformance
+{
+    protected override ValueTask<(IEventStore Events, ISnapshotStore Snapshots)> CreateStoresAsync(EventTypeRegistry registry, TimeProvider timeProvider) =>
+        ValueTask.FromResult<(IEventStore, ISnapshotStore)>((new InMemoryEventStore(registry, timeProvider), new InMemorySnapshotStore()));
+}
