@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Adds every symbol the PublicApiAnalyzers report as undeclared (RS0016) to PublicAPI.Unshipped.txt.
-Usage: python3 eng/update-public-api.py   (run from the repository root; review the diff after)."""
-import re, subprocess, collections, pathlib
-out = subprocess.run(["dotnet", "build", "EventSourcing.Core.sln", "--no-incremental", "-p:TreatWarningsAsErrors=false"],
+Usage: python3 eng/update-public-api.py [project-or-sln]   (run from the repository root; review the diff after)."""
+import re, subprocess, collections, pathlib, sys
+out = subprocess.run(["dotnet", "build", sys.argv[1] if len(sys.argv) > 1 else "EventSourcing.Core.sln", "--no-incremental", "-p:TreatWarningsAsErrors=false"],
                      capture_output=True, text=True).stdout
 found = collections.defaultdict(set)
 for m in re.finditer(r"error RS0016: Symbol '(.+?)' is not part of the declared public API.*?\[(.+?\.csproj)\]", out):

@@ -247,4 +247,75 @@ public abstract class RepositoryConformance
             Assert.Equal(Enumerable.Range(1, i).Sum(), asOf.Total);
         }
     }
+
+    [Fact]
+    public async Task Events_between_two_times_are_the_ones_appended_in_that_range()
+    {
+        var time = new ManualTimeProvider();
+        var (repo, events, _) = await RepositoryAsync<Counter>(time: time);
+        var stream = TestData.NewStream();
+        var start = time.GetUtcNow();
+        for (var i = 1; i <= 5; i++)
+        {
+            await repo.ExecuteAsync(stream, c => c.Increment(i), cancellationToken: Ct);
+            time.Advance(TimeSpan.FromHours(1));
+        }
+
+        var between = new List<long>();
+        await foreach (var e in events.ReadStreamBetweenAsync(stream, start + TimeSpan.FromHours(1), start + TimeSpan.FromHours(3), Ct))
+        {
+            between.Add(e.StreamVersion);
+        }
+
+        Assert.Equal([2L, 3L, 4L], between);
+    }
+
+    [Fact]
+    public async Task Snapshots_written_in_the_background_match_the_committed_version()
+    {
+        var registry = TestData.NewRegistry();
+        var (events, snapshots) = await CreateStoresAsync(registry, new ManualTimeProvider());
+        var repo = new AggregateRepository<Counter>(events, registry, snapshots, new RepositoryOptions { Snapshots = SnapshotPolicy.Every(3), WriteSnapshotsInBackground = true });
+        var stream = TestData.NewStream();
+        for (var i = 0; i < 3; i++)
+        {
+            await repo.ExecuteAsync(stream, c => c.Increment(2), cancellationToken: Ct);
+        }
+
+        Snapshot? snapshot = null;
+        for (var wait = 0; wait < 200 && snapshot is null; wait++)
+        {
+            snapshot = await snapshots.LoadAsync(stream, Ct);
+            if (snapshot is null)
+            {
+                await Task.Delay(25, Ct);
+            }
+        }
+
+        Assert.NotNull(snapshot);
+        Assert.Equal(3, snapshot.Version);
+        Assert.Equal(6, (await repo.LoadAsync(stream, Ct)).Total);
+    }
+
+    [Fact]
+    public async Task Deleted_snapshots_can_be_rebuilt_per_aggregate()
+    {
+        var (repo, _, snapshots) = await RepositoryAsync<Counter>(SnapshotPolicy.Every(2));
+        var streams = new[] { TestData.NewStream(), TestData.NewStream() };
+        foreach (var stream in streams)
+        {
+            await repo.ExecuteAsync(stream, c => { c.Increment(1); c.Increment(2); c.Increment(3); }, cancellationToken: Ct);
+        }
+
+        Assert.True(await snapshots.DeleteAllAsync("counter", Ct) >= 2);
+        Assert.Null(await snapshots.LoadAsync(streams[0], Ct));
+
+        foreach (var stream in streams)
+        {
+            Assert.Equal(3, await repo.SnapshotAsync(stream, Ct));
+            Assert.Equal(3, (await snapshots.LoadAsync(stream, Ct))!.Version);
+        }
+
+        Assert.Equal(0, await repo.SnapshotAsync(TestData.NewStream(), Ct));
+    }
 }

@@ -29,6 +29,32 @@ public sealed partial class AggregateRepository<TAggregate>
     public Task<TAggregate> LoadAsOfAsync(StreamId streamId, DateTimeOffset pointInTime, CancellationToken cancellationToken = default) =>
         LoadCoreAsync(streamId, long.MaxValue, pointInTime, cancellationToken);
 
+    /// <summary>
+    /// Takes a snapshot of the aggregate's current state now, whatever the policy: e.g. to rebuild
+    /// snapshots after <see cref="ISnapshotStore.DeleteAllAsync"/> for a list of aggregates.
+    /// </summary>
+    /// <param name="streamId">The aggregate's stream.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The version snapshotted; 0 when the stream does not exist (nothing is written).</returns>
+    /// <exception cref="InvalidOperationException">The aggregate does not support snapshots, or the repository has no snapshot store.</exception>
+    public async Task<long> SnapshotAsync(StreamId streamId, CancellationToken cancellationToken = default)
+    {
+        var aggregate = await LoadCoreAsync(streamId, long.MaxValue, asOf: null, cancellationToken).ConfigureAwait(false);
+        if (aggregate is not ISnapshotSupport support || _snapshots is null)
+        {
+            throw new InvalidOperationException($"{typeof(TAggregate).Name} snapshots need an AggregateRoot<TSnapshot> aggregate and a snapshot store.");
+        }
+
+        if (aggregate.Version == 0)
+        {
+            return 0;
+        }
+
+        var state = JsonSerializer.SerializeToUtf8Bytes(support.Capture(), _registry.JsonOptions.GetTypeInfo(support.SnapshotType));
+        await _snapshots.SaveAsync(new Snapshot(streamId, aggregate.Version, support.Name, support.SchemaVersion, state, _time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        return aggregate.Version;
+    }
+
     private bool TryRestore(StreamId streamId, TAggregate aggregate, ISnapshotSupport support, Snapshot snapshot)
     {
         if (snapshot.SchemaVersion != support.SchemaVersion || snapshot.StateType != support.Name)
@@ -54,10 +80,21 @@ public sealed partial class AggregateRepository<TAggregate>
 
     private async Task TrySnapshotAsync(StreamId streamId, TAggregate aggregate, ISnapshotSupport support, CancellationToken cancellationToken)
     {
+        Snapshot snapshot;
         try
         {
+            // Captured synchronously: the state matches aggregate.Version even if the write runs later.
             var state = JsonSerializer.SerializeToUtf8Bytes(support.Capture(), _registry.JsonOptions.GetTypeInfo(support.SnapshotType));
-            var snapshot = new Snapshot(streamId, aggregate.Version, support.Name, support.SchemaVersion, state, _time.GetUtcNow());
+            snapshot = new Snapshot(streamId, aggregate.Version, support.Name, support.SchemaVersion, state, _time.GetUtcNow());
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
+        {
+            LogSnapshotFailed(_logger, ex, streamId.Value, aggregate.Version);
+            return;
+        }
+
+        try
+        {
             await _snapshots!.SaveAsync(snapshot, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -67,7 +67,11 @@ public sealed partial class AggregateRepository<TAggregate>
         aggregate.MarkCommitted(result.NextExpectedVersion);
         if (aggregate is ISnapshotSupport snapshot && _snapshots is not null && _options.Snapshots.ShouldTake(before, result.NextExpectedVersion))
         {
-            await TrySnapshotAsync(streamId, aggregate, snapshot, cancellationToken).ConfigureAwait(false);
+            var pending = TrySnapshotAsync(streamId, aggregate, snapshot, _options.WriteSnapshotsInBackground ? CancellationToken.None : cancellationToken);
+            if (!_options.WriteSnapshotsInBackground)
+            {
+                await pending.ConfigureAwait(false);
+            }
         }
 
         return result;

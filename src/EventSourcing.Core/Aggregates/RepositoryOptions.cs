@@ -11,4 +11,12 @@ public sealed class RepositoryOptions
     /// command that lost a concurrency race. 3 by default; 0 disables retries.
     /// </summary>
     public int MaxConcurrencyRetries { get; set; } = 3;
+
+    /// <summary>
+    /// When true, a snapshot the policy asks for is captured as the save returns (so it matches the
+    /// committed version exactly) but written in the background, off the command's path; a failed
+    /// write is logged. False by default: the write is awaited, and a failure is logged, never thrown,
+    /// because the events are already committed.
+    /// </summary>
+    public bool WriteSnapshotsInBackground { get; set; }
 }
