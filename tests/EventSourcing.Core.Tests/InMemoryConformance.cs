@@ -1,5 +1,6 @@
 using EventSourcing.Conformance;
 using EventSourcing.InMemory;
+using EventSourcing.Projections;
 using EventSourcing.Serialization;
 using EventSourcing.Storage;
 
@@ -25,4 +26,14 @@ public sealed class InMemoryRepositoryConformance : RepositoryConformance
 {
     protected override ValueTask<(IEventStore Events, ISnapshotStore Snapshots)> CreateStoresAsync(EventTypeRegistry registry, TimeProvider timeProvider) =>
         ValueTask.FromResult<(IEventStore, ISnapshotStore)>((new InMemoryEventStore(registry, timeProvider), new InMemorySnapshotStore()));
+}
+
+public sealed class InMemoryProjectionConformance : ProjectionConformance
+{
+    protected override ValueTask<(IEventStore Events, IProjectionStore Projections)> CreateBackendAsync(EventTypeRegistry registry, IReadOnlyList<IProjection> inlineProjections)
+    {
+        var events = new InMemoryEventStore(registry);
+        events.UseInlineProjections(inlineProjections);
+        return ValueTask.FromResult<(IEventStore, IProjectionStore)>((events, new InMemoryProjectionStore(events, new InMemoryCheckpointStore())));
+    }
 }

@@ -1,17 +1,22 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using EventSourcing;
 using EventSourcing.Aggregates;
+using EventSourcing.Projections;
 using EventSourcing.Serialization;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Configures EventSourcing: event types, JSON options, repositories, and the backend.</summary>
 public sealed class EventSourcingBuilder
 {
-    internal EventSourcingBuilder(IServiceCollection services, EventTypeRegistry registry, RepositoryOptions repositoryOptions)
+    internal EventSourcingBuilder(IServiceCollection services, EventTypeRegistry registry, RepositoryOptions repositoryOptions, ProjectionOptions projectionOptions)
     {
         Services = services;
         Events = registry;
         RepositoryOptions = repositoryOptions;
+        ProjectionOptions = projectionOptions;
     }
 
     /// <summary>The service collection being configured; backends add their services to it.</summary>
@@ -22,6 +27,9 @@ public sealed class EventSourcingBuilder
 
     /// <summary>The options every <see cref="AggregateRepository{TAggregate}"/> resolved from the container uses.</summary>
     public RepositoryOptions RepositoryOptions { get; }
+
+    /// <summary>The options of the projection daemon.</summary>
+    public ProjectionOptions ProjectionOptions { get; }
 
     /// <summary>Registers an event type under a stable name (see <see cref="EventTypeRegistry.Register{TEvent}"/>).</summary>
     /// <typeparam name="TEvent">The event type.</typeparam>
@@ -52,5 +60,47 @@ public sealed class EventSourcingBuilder
         ArgumentNullException.ThrowIfNull(policy);
         RepositoryOptions.Snapshots = policy;
         return this;
+    }
+
+    /// <summary>
+    /// Adds a projection, created once by the container. Inline projections run inside each append;
+    /// async ones run in the projection daemon (a hosted service) from a persisted checkpoint.
+    /// </summary>
+    /// <typeparam name="TProjection">The projection type.</typeparam>
+    /// <param name="mode">When it runs.</param>
+    /// <returns>This builder.</returns>
+    public EventSourcingBuilder AddProjection<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TProjection>(ProjectionMode mode)
+        where TProjection : class, IProjection
+    {
+        Services.TryAddSingleton<TProjection>();
+        Services.AddSingleton(new ProjectionRegistration(mode, static sp => sp.GetRequiredService<TProjection>()));
+        return this;
+    }
+
+    /// <summary>Adds a projection instance (see <see cref="AddProjection{TProjection}(ProjectionMode)"/>).</summary>
+    /// <param name="projection">The projection.</param>
+    /// <param name="mode">When it runs.</param>
+    /// <returns>This builder.</returns>
+    public EventSourcingBuilder AddProjection(IProjection projection, ProjectionMode mode)
+    {
+        ArgumentNullException.ThrowIfNull(projection);
+        Services.AddSingleton(new ProjectionRegistration(mode, _ => projection));
+        return this;
+    }
+
+    /// <summary>
+    /// Adds an after-commit subscriber: a handler for side effects (e-mails, messages) that sees each
+    /// event of the given types only after its append committed, at least once, from a checkpoint.
+    /// </summary>
+    /// <param name="name">The subscriber's stable name (its checkpoint's key).</param>
+    /// <param name="eventTypes">The registered event type names it handles.</param>
+    /// <param name="handler">The handler.</param>
+    /// <returns>This builder.</returns>
+    public EventSourcingBuilder AddSubscription(string name, IReadOnlyCollection<string> eventTypes, Func<EventEnvelope, CancellationToken, ValueTask> handler)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(eventTypes);
+        ArgumentNullException.ThrowIfNull(handler);
+        return AddProjection(new DelegateProjection(name, eventTypes, handler), ProjectionMode.Async);
     }
 }

@@ -1,8 +1,11 @@
 using EventSourcing.Aggregates;
 using EventSourcing.InMemory;
+using EventSourcing.Projections;
 using EventSourcing.Serialization;
 using EventSourcing.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -19,17 +22,55 @@ public static class EventSourcingServiceCollectionExtensions
     public static EventSourcingBuilder AddEventSourcing(this IServiceCollection services, Action<EventSourcingBuilder>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var builder = new EventSourcingBuilder(services, new EventTypeRegistry(), new RepositoryOptions());
+        var builder = new EventSourcingBuilder(services, new EventTypeRegistry(), new RepositoryOptions(), new ProjectionOptions());
         services.AddSingleton(builder.Events);
         services.AddSingleton(builder.RepositoryOptions);
+        services.AddSingleton(builder.ProjectionOptions);
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<CommitNotifier>();
         configure?.Invoke(builder);
 
         // TryAdd: a backend configured above has already registered its own stores.
-        services.TryAddSingleton<IEventStore>(sp => new InMemoryEventStore(sp.GetRequiredService<EventTypeRegistry>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp =>
+        {
+            var store = new InMemoryEventStore(sp.GetRequiredService<EventTypeRegistry>(), sp.GetRequiredService<TimeProvider>())
+            {
+                Notifier = sp.GetRequiredService<CommitNotifier>(),
+            };
+            store.UseInlineProjections(Projections(sp, ProjectionMode.Inline));
+            return store;
+        });
+        services.TryAddSingleton<IEventStore>(sp => sp.GetRequiredService<InMemoryEventStore>());
         services.TryAddSingleton<ISnapshotStore, InMemorySnapshotStore>();
-        services.TryAddSingleton<ICheckpointStore, InMemoryCheckpointStore>();
+        services.TryAddSingleton<InMemoryCheckpointStore>();
+        services.TryAddSingleton<ICheckpointStore>(sp => sp.GetRequiredService<InMemoryCheckpointStore>());
+        services.TryAddSingleton<IProjectionStore>(sp => new InMemoryProjectionStore(
+            sp.GetRequiredService<InMemoryEventStore>(),
+            sp.GetRequiredService<InMemoryCheckpointStore>(),
+            sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new ProjectionDaemon(
+            sp.GetRequiredService<IEventStore>(),
+            sp.GetRequiredService<IProjectionStore>(),
+            Projections(sp, ProjectionMode.Async),
+            sp.GetRequiredService<ProjectionOptions>(),
+            sp.GetService<ILogger<ProjectionDaemon>>(),
+            sp.GetRequiredService<CommitNotifier>(),
+            sp.GetRequiredService<TimeProvider>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ProjectionDaemon>(sp => sp.GetRequiredService<ProjectionDaemon>()));
         services.TryAdd(ServiceDescriptor.Transient(typeof(AggregateRepository<>), typeof(AggregateRepository<>)));
         return builder;
+    }
+
+    /// <summary>The registered projections of one mode; names must be unique across modes.</summary>
+    internal static IProjection[] Projections(IServiceProvider services, ProjectionMode mode)
+    {
+        var all = services.GetServices<ProjectionRegistration>().Select(r => (r.Mode, Projection: r.Factory(services))).ToArray();
+        var duplicate = all.GroupBy(p => p.Projection.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new InvalidOperationException($"Two projections are named '{duplicate.Key}'.");
+        }
+
+        return all.Where(p => p.Mode == mode).Select(p => p.Projection).ToArray();
     }
 }

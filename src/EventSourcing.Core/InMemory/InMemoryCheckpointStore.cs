@@ -12,16 +12,19 @@ public sealed class InMemoryCheckpointStore : ICheckpointStore
     public ValueTask<GlobalPosition?> LoadAsync(string name, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        return ValueTask.FromResult(_checkpoints.TryGetValue(name, out var position) ? position : (GlobalPosition?)null);
+        return ValueTask.FromResult(Get(name));
     }
 
     /// <inheritdoc />
     public ValueTask SaveAsync(string name, GlobalPosition? expected, GlobalPosition position, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        var moved = expected is { } from
-            ? _checkpoints.TryUpdate(name, position, from)
-            : _checkpoints.TryAdd(name, position);
-        return moved ? ValueTask.CompletedTask : throw new CheckpointConflictException(name, expected);
+        return TryMove(name, expected, position) ? ValueTask.CompletedTask : throw new CheckpointConflictException(name, expected);
     }
+
+    internal GlobalPosition? Get(string name) => _checkpoints.TryGetValue(name, out var position) ? position : null;
+
+    internal bool TryMove(string name, GlobalPosition? expected, GlobalPosition position) => expected is { } from
+        ? _checkpoints.TryUpdate(name, position, from)
+        : _checkpoints.TryAdd(name, position);
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using EventSourcing.Projections;
 using EventSourcing.Serialization;
 using EventSourcing.Storage;
 
@@ -14,10 +15,11 @@ public sealed partial class InMemoryEventStore : IEventStore
 {
     private readonly ConcurrentDictionary<string, AppendOnlyList<EventEnvelope>> _streams = new(StringComparer.Ordinal);
     private readonly AppendOnlyList<EventEnvelope> _all = new(1024);
-    private readonly Lock _writeLock = new();
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly EventTypeRegistry _registry;
     private readonly TimeProvider _time;
     private long _sequence;
+    private (IProjection Projection, HashSet<string> Types, ProjectionContext Context)[] _inline = [];
 
     /// <summary>Creates an empty store.</summary>
     /// <param name="registry">The event types appends may use.</param>
@@ -29,8 +31,15 @@ public sealed partial class InMemoryEventStore : IEventStore
         _time = timeProvider ?? TimeProvider.System;
     }
 
-    /// <summary>Raised after each append commits, outside the store's lock, with the events appended.</summary>
-    internal event Action<IReadOnlyList<EventEnvelope>>? Committed;
+    /// <summary>The number of events in the store.</summary>
+    internal long Count => _all.Count;
+
+    /// <summary>Woken after each commit, outside the write lock.</summary>
+    internal CommitNotifier? Notifier { get; set; }
+
+    /// <summary>Projections run inside each append, before it becomes visible; one that throws fails the append.</summary>
+    internal void UseInlineProjections(IEnumerable<IProjection> projections) =>
+        _inline = projections.Select(p => (p, new HashSet<string>(p.EventTypes, StringComparer.Ordinal), new ProjectionContext(p.Name, isRebuild: false))).ToArray();
 
     /// <inheritdoc />
     public ValueTask<AppendResult> AppendAsync(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<EventData> events, CancellationToken cancellationToken = default)
@@ -43,47 +52,108 @@ public sealed partial class InMemoryEventStore : IEventStore
             names[i] = _registry.Resolve(events[i].Event.GetType()).Name;
         }
 
-        AppendResult result;
-        EventEnvelope[]? written = null;
-        lock (_writeLock)
+        if (_inline.Length > 0)
         {
-            var stream = _streams.GetValueOrDefault(streamId.Value);
-            var current = stream?.Count ?? 0;
-            if (TryIdempotent(stream, current, expectedVersion, events, out var repeat))
-            {
-                return ValueTask.FromResult(repeat!);
-            }
-
-            if (!AppendGuard.Satisfies(expectedVersion, current))
-            {
-                throw new WrongExpectedVersionException(streamId, expectedVersion, current);
-            }
-
-            stream ??= _streams.GetOrAdd(streamId.Value, static _ => new AppendOnlyList<EventEnvelope>());
-            var now = _time.GetUtcNow();
-            written = Committed is null ? null : new EventEnvelope[events.Count];
-            EventEnvelope? last = null;
-            for (var i = 0; i < events.Count; i++)
-            {
-                var e = events[i];
-                last = new EventEnvelope(e.EventId, streamId, current + i + 1, new GlobalPosition(0, _sequence + i + 1), names[i], e.Event, e.Metadata, now);
-                stream.Stage(i, last);
-                _all.Stage(i, last);
-                written?[i] = last;
-            }
-
-            _sequence += events.Count;
-            _all.Publish(events.Count);
-            stream.Publish(events.Count);
-            result = new AppendResult(streamId, current + events.Count, last!.Position, AlreadyAppended: false);
+            return AppendWithInlineProjectionsAsync(streamId, expectedVersion, events, names, cancellationToken);
         }
 
-        if (written is not null)
+        AppendResult result;
+        _writeGate.Wait(cancellationToken);
+        try
         {
-            Committed?.Invoke(written);
+            result = Stage(streamId, expectedVersion, events, names, staged: null, out var stream);
+            if (!result.AlreadyAppended)
+            {
+                Publish(stream!, events.Count);
+            }
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+
+        if (!result.AlreadyAppended)
+        {
+            Notifier?.Notify();
         }
 
         return ValueTask.FromResult(result);
+    }
+
+    private async ValueTask<AppendResult> AppendWithInlineProjectionsAsync(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<EventData> events, string[] names, CancellationToken cancellationToken)
+    {
+        AppendResult result;
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var staged = new EventEnvelope[events.Count];
+            result = Stage(streamId, expectedVersion, events, names, staged, out var stream);
+            if (!result.AlreadyAppended)
+            {
+                // Staged events are invisible until published: a projection that throws (or a
+                // cancellation) leaves the store as it was.
+                foreach (var envelope in staged)
+                {
+                    foreach (var (projection, types, context) in _inline)
+                    {
+                        if (types.Contains(envelope.EventType))
+                        {
+                            await projection.ProjectAsync(envelope, context, cancellationToken).ConfigureAwait(false);
+                        }
+                    }
+                }
+
+                Publish(stream!, events.Count);
+            }
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+
+        if (!result.AlreadyAppended)
+        {
+            Notifier?.Notify();
+        }
+
+        return result;
+    }
+
+    /// <summary>Checks the expectation and stages the events (invisible to readers until <see cref="Publish"/>). Writer gate held.</summary>
+    private AppendResult Stage(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<EventData> events, string[] names, EventEnvelope[]? staged, out AppendOnlyList<EventEnvelope>? stream)
+    {
+        stream = _streams.GetValueOrDefault(streamId.Value);
+        var current = stream?.Count ?? 0;
+        if (TryIdempotent(stream, current, expectedVersion, events, out var repeat))
+        {
+            return repeat!;
+        }
+
+        if (!AppendGuard.Satisfies(expectedVersion, current))
+        {
+            throw new WrongExpectedVersionException(streamId, expectedVersion, current);
+        }
+
+        stream ??= _streams.GetOrAdd(streamId.Value, static _ => new AppendOnlyList<EventEnvelope>());
+        var now = _time.GetUtcNow();
+        EventEnvelope? last = null;
+        for (var i = 0; i < events.Count; i++)
+        {
+            var e = events[i];
+            last = new EventEnvelope(e.EventId, streamId, current + i + 1, new GlobalPosition(0, _sequence + i + 1), names[i], e.Event, e.Metadata, now);
+            stream.Stage(i, last);
+            _all.Stage(i, last);
+            staged?[i] = last;
+        }
+
+        return new AppendResult(streamId, current + events.Count, last!.Position, AlreadyAppended: false);
+    }
+
+    private void Publish(AppendOnlyList<EventEnvelope> stream, int count)
+    {
+        _sequence += count;
+        _all.Publish(count);
+        stream.Publish(count);
     }
 
     /// <inheritdoc />

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace EventSourcing.Projections;
+
+public sealed partial class ProjectionDaemon
+{
+    /// <summary>
+    /// Rebuilds a projection from the start of the log while appends and the live projection go on:
+    /// the events are projected into a shadow read model; once it has caught up, the shadow is swapped
+    /// in and the live checkpoint moved to where the shadow is, in one unit of work.
+    /// </summary>
+    /// <param name="projectionName">An async projection that implements <see cref="IRebuildableProjection"/>.</param>
+    /// <param name="progress">Receives progress after each batch (events done, events/s, ETA).</param>
+    /// <param name="cancellationToken">Cancels the rebuild; the live read model is untouched until the swap.</param>
+    /// <returns>The number of events read.</returns>
+    /// <exception cref="InvalidOperationException">The projection cannot be rebuilt.</exception>
+    /// <exception cref="ProjectionFailedException">A handler failed on the rebuild and the failure policy is Stop.</exception>
+    public async Task<long> RebuildAsync(string projectionName, IProgress<RebuildProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var runner = RunnerFor(projectionName);
+        if (runner.Projection is not IRebuildableProjection rebuildable)
+        {
+            throw new InvalidOperationException($"Projection '{projectionName}' does not implement {nameof(IRebuildableProjection)}, so it cannot be rebuilt without downtime.");
+        }
+
+        var shadowCheckpoint = projectionName + ":rebuild";
+        var total = await _projectionStore.CountEventsAsync(cancellationToken).ConfigureAwait(false);
+        var clock = Stopwatch.StartNew();
+        LogRebuildStarted(_logger, projectionName, total);
+
+        // 1. An empty shadow, and a shadow checkpoint at the start of the log.
+        GlobalPosition? position;
+        var tx = await _projectionStore.BeginAsync(projectionName, isRebuild: true, cancellationToken).ConfigureAwait(false);
+        await using (tx.ConfigureAwait(false))
+        {
+            await rebuildable.PrepareShadowAsync(tx.Context, cancellationToken).ConfigureAwait(false);
+            var previous = await tx.LoadCheckpointAsync(shadowCheckpoint, cancellationToken).ConfigureAwait(false);
+            await tx.SaveCheckpointAsync(shadowCheckpoint, previous, GlobalPosition.Start, cancellationToken).ConfigureAwait(false);
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            position = GlobalPosition.Start;
+        }
+
+        // 2. Catch the shadow up while everything else goes on.
+        long done = 0;
+        while (true)
+        {
+            var batch = await ReadBatchAsync(position.Value, cancellationToken).ConfigureAwait(false);
+            if (batch.Count == 0)
+            {
+                break;
+            }
+
+            position = await ProcessBatchAsync(runner, shadowCheckpoint, position, batch, isRebuild: true, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException("A rebuild batch cannot stop without an exception.");
+            done += batch.Count;
+            Report(progress, projectionName, done, total, clock.Elapsed);
+        }
+
+        // 3. Swap, with the live runner paused so no batch interleaves: the last events, the swap and
+        //    the live checkpoint commit together, fenced on where the live checkpoint was.
+        await runner.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var tail = await ReadBatchAsync(position.Value, cancellationToken).ConfigureAwait(false);
+            while (tail.Count > 0)
+            {
+                position = await ProcessBatchAsync(runner, shadowCheckpoint, position, tail, isRebuild: true, cancellationToken).ConfigureAwait(false)
+                    ?? throw new InvalidOperationException("A rebuild batch cannot stop without an exception.");
+                done += tail.Count;
+                tail = await ReadBatchAsync(position.Value, cancellationToken).ConfigureAwait(false);
+            }
+
+            var swap = await _projectionStore.BeginAsync(projectionName, isRebuild: true, cancellationToken).ConfigureAwait(false);
+            await using (swap.ConfigureAwait(false))
+            {
+                var live = await swap.LoadCheckpointAsync(projectionName, cancellationToken).ConfigureAwait(false);
+                await rebuildable.SwapAsync(swap.Context, cancellationToken).ConfigureAwait(false);
+                await swap.SaveCheckpointAsync(projectionName, live, position.Value, cancellationToken).ConfigureAwait(false);
+                await swap.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            runner.Update(s => s with { Checkpoint = position });
+        }
+        finally
+        {
+            runner.Gate.Release();
+        }
+
+        Report(progress, projectionName, done, Math.Max(total, done), clock.Elapsed);
+        LogRebuildDone(_logger, projectionName, done, clock.Elapsed.TotalSeconds);
+        return done;
+    }
+
+    private void Report(IProgress<RebuildProgress>? progress, string name, long done, long total, TimeSpan elapsed)
+    {
+        var rate = elapsed.TotalSeconds > 0 ? done / elapsed.TotalSeconds : 0;
+        TimeSpan? eta = rate > 0 && total >= done ? TimeSpan.FromSeconds((total - done) / rate) : null;
+        progress?.Report(new RebuildProgress(name, done, total, rate, eta));
+        LogRebuildProgress(_logger, name, done, total, rate, eta?.TotalSeconds ?? double.NaN);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rebuild of projection {Projection} started; {Total} events in the log.")]
+    private static partial void LogRebuildStarted(ILogger logger, string projection, long total);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rebuild of projection {Projection}: {Done}/{Total} events, {Rate:F0} events/s, ETA {Eta:F1} s.")]
+    private static partial void LogRebuildProgress(ILogger logger, string projection, long done, long total, double rate, double eta);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rebuild of projection {Projection} done: {Done} events in {Seconds:F1} s; the rebuilt read model is live.")]
+    private static partial void LogRebuildDone(ILogger logger, string projection, long done, double seconds);
+}

@@ -1,0 +1,264 @@
+using EventSourcing.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace EventSourcing.Projections;
+
+public sealed partial class ProjectionDaemon
+{
+    /// <summary>Without a commit notifier the daemon only polls.</summary>
+    private static readonly Task NeverSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously).Task;
+    private async Task RunAsync(Runner runner, CancellationToken stopping)
+    {
+        var name = runner.Projection.Name;
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                var lease = await _projectionStore.TryAcquireLeaseAsync(name, stopping).ConfigureAwait(false);
+                if (lease is null)
+                {
+                    runner.Update(s => s with { State = ProjectionState.Standby });
+                    await Task.Delay(_options.PollInterval, _time, stopping).ConfigureAwait(false);
+                    continue;
+                }
+
+                await using (lease.ConfigureAwait(false))
+                {
+                    await FollowAsync(runner, stopping).ConfigureAwait(false);
+                }
+
+                if (runner.Status.State == ProjectionState.Faulted)
+                {
+                    return;
+                }
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (CheckpointConflictException ex)
+            {
+                // Another instance (or a rebuild) moved the checkpoint: reload it and go on.
+                LogCheckpointMoved(_logger, name, ex.Message);
+            }
+            catch (Exception ex)
+            {
+                // The store failed (e.g. the database restarted): back off and resume from the checkpoint.
+                LogStoreError(_logger, ex, name);
+                try
+                {
+                    await Task.Delay(_options.StoreErrorBackoff, _time, stopping).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private async Task FollowAsync(Runner runner, CancellationToken stopping)
+    {
+        var name = runner.Projection.Name;
+        var checkpoint = await LoadCheckpointAsync(name, stopping).ConfigureAwait(false);
+        runner.Update(s => s with { State = ProjectionState.CatchingUp, Checkpoint = checkpoint });
+        while (true)
+        {
+            stopping.ThrowIfCancellationRequested();
+            var wake = _notifier?.NextSignal() ?? NeverSignal;
+            var batch = await ReadBatchAsync(checkpoint ?? GlobalPosition.Start, stopping).ConfigureAwait(false);
+            if (batch.Count == 0)
+            {
+                runner.Update(s => s with { State = ProjectionState.Live });
+                await CommitNotifier.WaitAsync(wake, _options.PollInterval, _time, stopping).ConfigureAwait(false);
+                continue;
+            }
+
+            await runner.Gate.WaitAsync(stopping).ConfigureAwait(false);
+            try
+            {
+                var moved = await ProcessBatchAsync(runner, name, checkpoint, batch, isRebuild: false, stopping).ConfigureAwait(false);
+                if (moved is null)
+                {
+                    return;
+                }
+
+                checkpoint = moved;
+            }
+            finally
+            {
+                runner.Gate.Release();
+            }
+
+            if (batch.Count < _options.BatchSize)
+            {
+                runner.Update(s => s with { State = ProjectionState.Live });
+            }
+        }
+    }
+
+    private async Task<List<EventEnvelope>> ReadBatchAsync(GlobalPosition after, CancellationToken cancellationToken)
+    {
+        var batch = new List<EventEnvelope>(Math.Min(_options.BatchSize, 1024));
+        await foreach (var e in _store.ReadAllAsync(after, _options.BatchSize, cancellationToken).ConfigureAwait(false))
+        {
+            batch.Add(e);
+        }
+
+        return batch;
+    }
+
+    /// <summary>
+    /// Projects a batch in one unit of work with the checkpoint. When a handler fails, the unit is
+    /// rolled back, the events before the failing one are committed on their own, and the failing
+    /// event is retried alone, then stopped on or dead-lettered. Returns the new checkpoint, or null
+    /// when the projection stopped.
+    /// </summary>
+    private async Task<GlobalPosition?> ProcessBatchAsync(Runner runner, string checkpointName, GlobalPosition? expected, List<EventEnvelope> batch, bool isRebuild, CancellationToken cancellationToken)
+    {
+        var start = 0;
+        while (start < batch.Count)
+        {
+            var (failedAt, error) = await TryCommitAsync(runner, checkpointName, expected, batch, start, batch.Count, isRebuild, cancellationToken).ConfigureAwait(false);
+            if (failedAt < 0)
+            {
+                return batch[^1].Position;
+            }
+
+            // Commit the events before the failing one on their own; if one of them fails now, that
+            // one becomes the failing event and the prefix before it is tried again.
+            while (failedAt > start)
+            {
+                var (prefixFailedAt, prefixError) = await TryCommitAsync(runner, checkpointName, expected, batch, start, failedAt, isRebuild, cancellationToken).ConfigureAwait(false);
+                if (prefixFailedAt < 0)
+                {
+                    expected = batch[failedAt - 1].Position;
+                    break;
+                }
+
+                (failedAt, error) = (prefixFailedAt, prefixError);
+            }
+
+            var handled = await RetryAsync(runner, checkpointName, expected, batch[failedAt], error!, isRebuild, cancellationToken).ConfigureAwait(false);
+            if (!handled)
+            {
+                return null;
+            }
+
+            expected = batch[failedAt].Position;
+            start = failedAt + 1;
+        }
+
+        return expected;
+    }
+
+    /// <summary>Projects batch[from..to) and moves the checkpoint in one unit of work; returns the index that failed, or -1.</summary>
+    private async Task<(int FailedAt, Exception? Error)> TryCommitAsync(Runner runner, string checkpointName, GlobalPosition? expected, List<EventEnvelope> batch, int from, int to, bool isRebuild, CancellationToken cancellationToken)
+    {
+        var tx = await _projectionStore.BeginAsync(runner.Projection.Name, isRebuild, cancellationToken).ConfigureAwait(false);
+        await using (tx.ConfigureAwait(false))
+        {
+            long handled = 0;
+            DateTimeOffset? last = null;
+            for (var i = from; i < to; i++)
+            {
+                var e = batch[i];
+                if (!runner.Handles(e))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    await runner.Projection.ProjectAsync(e, tx.Context, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+                {
+                    return (i, ex);
+                }
+
+                handled++;
+                last = e.Timestamp;
+            }
+
+            var position = batch[to - 1].Position;
+            await tx.SaveCheckpointAsync(checkpointName, expected, position, cancellationToken).ConfigureAwait(false);
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            if (!isRebuild)
+            {
+                runner.Update(s => s with { Checkpoint = position, EventsProjected = s.EventsProjected + handled, LastEventTimestamp = last ?? s.LastEventTimestamp });
+            }
+
+            return (-1, null);
+        }
+    }
+
+    private async Task<bool> RetryAsync(Runner runner, string checkpointName, GlobalPosition? expected, EventEnvelope envelope, Exception error, bool isRebuild, CancellationToken cancellationToken)
+    {
+        var name = runner.Projection.Name;
+        var delay = _options.RetryBackoff;
+        var single = new List<EventEnvelope>(1) { envelope };
+        for (var attempt = 1; attempt <= _options.MaxRetries; attempt++)
+        {
+            LogHandlerRetry(_logger, error, name, envelope.EventId, envelope.Position.ToString(), attempt);
+            await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
+            delay *= 2;
+            var (failedAt, again) = await TryCommitAsync(runner, checkpointName, expected, single, 0, 1, isRebuild, cancellationToken).ConfigureAwait(false);
+            if (failedAt < 0)
+            {
+                return true;
+            }
+
+            error = again!;
+        }
+
+        // A failure might be the store itself going away mid-handler: probe it, and let a store error
+        // take the back-off-and-resume path rather than stopping or dead-lettering a good event.
+        var probe = await _projectionStore.BeginAsync(name, isRebuild, cancellationToken).ConfigureAwait(false);
+        await probe.DisposeAsync().ConfigureAwait(false);
+
+        if (_options.OnFailure == ProjectionFailurePolicy.DeadLetter)
+        {
+            var tx = await _projectionStore.BeginAsync(name, isRebuild, cancellationToken).ConfigureAwait(false);
+            await using (tx.ConfigureAwait(false))
+            {
+                await tx.DeadLetterAsync(envelope, error, cancellationToken).ConfigureAwait(false);
+                await tx.SaveCheckpointAsync(checkpointName, expected, envelope.Position, cancellationToken).ConfigureAwait(false);
+                await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            LogDeadLettered(_logger, error, name, envelope.EventId, envelope.Position.ToString());
+            if (!isRebuild)
+            {
+                runner.Update(s => s with { Checkpoint = envelope.Position });
+            }
+
+            return true;
+        }
+
+        var failure = new ProjectionFailedException(name, envelope.EventId, envelope.Position, error);
+        LogStopped(_logger, failure, name, envelope.EventId, envelope.Position.ToString());
+        if (isRebuild)
+        {
+            throw failure;
+        }
+
+        runner.Update(s => s with { State = ProjectionState.Faulted, Error = failure });
+        return false;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Projection {Projection}: checkpoint moved elsewhere ({Reason}); reloading.")]
+    private static partial void LogCheckpointMoved(ILogger logger, string projection, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Projection {Projection}: the store failed; resuming from the checkpoint after a back-off.")]
+    private static partial void LogStoreError(ILogger logger, Exception exception, string projection);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Projection {Projection} failed on event {EventId} at {Position}; retry {Attempt}.")]
+    private static partial void LogHandlerRetry(ILogger logger, Exception exception, string projection, Guid eventId, string position, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Projection {Projection} dead-lettered event {EventId} at {Position} and continued.")]
+    private static partial void LogDeadLettered(ILogger logger, Exception exception, string projection, Guid eventId, string position);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Projection {Projection} stopped on event {EventId} at {Position}.")]
+    private static partial void LogStopped(ILogger logger, Exception exception, string projection, Guid eventId, string position);
+}

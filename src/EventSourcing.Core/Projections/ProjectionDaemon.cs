@@ -1,0 +1,202 @@
+using EventSourcing.Storage;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EventSourcing.Projections;
+
+/// <summary>
+/// Runs async projections: each catches up from its persisted checkpoint in batches through the global
+/// log, then follows it live (woken after local commits, and by the backend for other processes'
+/// commits, with polling as the fallback). Only the instance holding a projection's lease runs it; the
+/// others stand by and take over when it goes away.
+/// </summary>
+public sealed partial class ProjectionDaemon : IHostedService, IAsyncDisposable
+{
+    private readonly IEventStore _store;
+    private readonly IProjectionStore _projectionStore;
+    private readonly ProjectionOptions _options;
+    private readonly CommitNotifier? _notifier;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly Dictionary<string, Runner> _runners = new(StringComparer.Ordinal);
+    private CancellationTokenSource? _stopping;
+
+    /// <summary>Creates a daemon for the given async projections; it polls for new events.</summary>
+    /// <param name="store">The event store whose global log is read.</param>
+    /// <param name="projectionStore">The backend's projection units of work, checkpoints and leases.</param>
+    /// <param name="projections">The async projections; names must be unique.</param>
+    /// <param name="options">Batching, waiting and failure handling; defaults when null.</param>
+    /// <param name="logger">Where progress and failures are logged.</param>
+    /// <exception cref="ArgumentException">Two projections share a name, or a projection handles no event type.</exception>
+    public ProjectionDaemon(IEventStore store, IProjectionStore projectionStore, IEnumerable<IProjection> projections, ProjectionOptions? options = null, ILogger<ProjectionDaemon>? logger = null)
+        : this(store, projectionStore, projections, options, logger, notifier: null, timeProvider: null)
+    {
+    }
+
+    internal ProjectionDaemon(IEventStore store, IProjectionStore projectionStore, IEnumerable<IProjection> projections, ProjectionOptions? options, ILogger<ProjectionDaemon>? logger, CommitNotifier? notifier, TimeProvider? timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(projectionStore);
+        ArgumentNullException.ThrowIfNull(projections);
+        _store = store;
+        _projectionStore = projectionStore;
+        _options = options ?? new ProjectionOptions();
+        _options.Validate();
+        _notifier = notifier;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _time = timeProvider ?? TimeProvider.System;
+        foreach (var projection in projections)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(projection.Name, nameof(projections));
+            if (projection.EventTypes is null || projection.EventTypes.Count == 0)
+            {
+                throw new ArgumentException($"Projection '{projection.Name}' handles no event types.", nameof(projections));
+            }
+
+            if (!_runners.TryAdd(projection.Name, new Runner(projection)))
+            {
+                throw new ArgumentException($"Two projections are named '{projection.Name}'.", nameof(projections));
+            }
+        }
+    }
+
+    /// <summary>The names of the projections this daemon runs.</summary>
+    public IReadOnlyCollection<string> Projections => _runners.Keys;
+
+    /// <summary>Gets a projection's current status.</summary>
+    /// <param name="projectionName">The projection.</param>
+    /// <returns>Its status.</returns>
+    /// <exception cref="KeyNotFoundException">No such projection.</exception>
+    public ProjectionStatus GetStatus(string projectionName) => RunnerFor(projectionName).Status;
+
+    /// <summary>Counts the events after a projection's checkpoint (its lag), up to a limit.</summary>
+    /// <param name="projectionName">The projection.</param>
+    /// <param name="limit">Stop counting here.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The number of events in the log after its checkpoint, at most <paramref name="limit"/>.</returns>
+    public async Task<long> GetLagAsync(string projectionName, int limit = 100_000, CancellationToken cancellationToken = default)
+    {
+        var runner = RunnerFor(projectionName);
+        var from = runner.Status.Checkpoint ?? await LoadCheckpointAsync(projectionName, cancellationToken).ConfigureAwait(false) ?? GlobalPosition.Start;
+        long lag = 0;
+        await foreach (var _ in _store.ReadAllAsync(from, limit, cancellationToken).ConfigureAwait(false))
+        {
+            lag++;
+        }
+
+        return lag;
+    }
+
+    /// <summary>Waits until a projection has committed a checkpoint at or after a position, e.g. an append's result.</summary>
+    /// <param name="projectionName">The projection.</param>
+    /// <param name="position">The position to reach.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>A task that completes when the projection is there.</returns>
+    /// <exception cref="ProjectionFailedException">The projection stopped on a failure.</exception>
+    public async Task WaitForPositionAsync(string projectionName, GlobalPosition position, CancellationToken cancellationToken = default)
+    {
+        var runner = RunnerFor(projectionName);
+        while (true)
+        {
+            var progressed = runner.Progressed;
+            var status = runner.Status;
+            if (status.Error is ProjectionFailedException failed)
+            {
+                throw failed;
+            }
+
+            if (status.Checkpoint is { } at && at >= position)
+            {
+                return;
+            }
+
+            await progressed.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_stopping is not null)
+        {
+            throw new InvalidOperationException("The projection daemon is already started.");
+        }
+
+        _stopping = new CancellationTokenSource();
+        foreach (var runner in _runners.Values)
+        {
+            runner.Loop = Task.Run(() => RunAsync(runner, _stopping.Token), CancellationToken.None);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_stopping is null)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        var loops = _runners.Values.Select(r => r.Loop).OfType<Task>().ToArray();
+        await Task.WhenAll(loops).WaitAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var runner in _runners.Values)
+        {
+            if (runner.Status.State != ProjectionState.Faulted)
+            {
+                runner.Update(s => s with { State = ProjectionState.Stopped });
+            }
+        }
+
+        _stopping.Dispose();
+        _stopping = null;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
+
+    private Runner RunnerFor(string projectionName) =>
+        _runners.TryGetValue(projectionName, out var runner) ? runner : throw new KeyNotFoundException($"No async projection is named '{projectionName}'.");
+
+    private async Task<GlobalPosition?> LoadCheckpointAsync(string name, CancellationToken cancellationToken)
+    {
+        var tx = await _projectionStore.BeginAsync(name, isRebuild: false, cancellationToken).ConfigureAwait(false);
+        await using (tx.ConfigureAwait(false))
+        {
+            return await tx.LoadCheckpointAsync(name, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>One projection's loop and its observable status.</summary>
+    private sealed class Runner(IProjection projection)
+    {
+        private readonly HashSet<string> _types = new(projection.EventTypes, StringComparer.Ordinal);
+        private TaskCompletionSource _progressed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public IProjection Projection { get; } = projection;
+
+        public ProjectionStatus Status { get; private set; } = new(projection.Name, ProjectionState.Stopped, null, 0, null, null);
+
+        /// <summary>Held while a batch is processed, so a rebuild's swap never interleaves with one.</summary>
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        public Task? Loop { get; set; }
+
+        public Task Progressed => Volatile.Read(ref _progressed).Task;
+
+        public bool Handles(EventEnvelope envelope) => _types.Contains(envelope.EventType);
+
+        public void Update(Func<ProjectionStatus, ProjectionStatus> change)
+        {
+            lock (_types)
+            {
+                Status = change(Status);
+            }
+
+            Interlocked.Exchange(ref _progressed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        }
+    }
+}

@@ -1,0 +1,101 @@
+using System.Collections.Concurrent;
+using EventSourcing.Projections;
+
+namespace EventSourcing.Conformance;
+
+/// <summary>
+/// The suite's read model: per-stream totals of <see cref="Incremented"/>, in memory, idempotent by
+/// stream version (so redelivery changes nothing), rebuildable through a shadow copy.
+/// </summary>
+public sealed class TotalsProjection(string name) : IRebuildableProjection
+{
+    private volatile ConcurrentDictionary<StreamId, (long Version, long Total)> _live = new();
+    private ConcurrentDictionary<StreamId, (long Version, long Total)> _shadow = new();
+    private int _running;
+
+    /// <inheritdoc />
+    public string Name { get; } = name;
+
+    /// <inheritdoc />
+    public IReadOnlyCollection<string> EventTypes { get; } = ["incremented"];
+
+    /// <summary>Fails on events whose amount is this value (a poison event), when set.</summary>
+    public int? PoisonAmount { get; set; }
+
+    /// <summary>Called before each event is applied; tests use it to block or observe.</summary>
+    public Func<EventEnvelope, CancellationToken, Task>? BeforeApply { get; set; }
+
+    /// <summary>The largest number of handlers seen running at once.</summary>
+    public int MaxConcurrency { get; private set; }
+
+    /// <summary>Events applied (not skipped as already applied).</summary>
+    public long Applied => Interlocked.Read(ref _applied);
+
+    /// <summary>Events delivered again after being applied (skipped).</summary>
+    public long Redelivered => Interlocked.Read(ref _redelivered);
+
+    private long _applied;
+    private long _redelivered;
+
+    /// <summary>Every global position handled, in handling order (live model only).</summary>
+    public ConcurrentQueue<GlobalPosition> Positions { get; } = new();
+
+    /// <summary>The live read model's total for a stream.</summary>
+    public long TotalOf(StreamId stream) => _live.TryGetValue(stream, out var row) ? row.Total : 0;
+
+    /// <summary>The live read model's version for a stream.</summary>
+    public long VersionOf(StreamId stream) => _live.TryGetValue(stream, out var row) ? row.Version : 0;
+
+    /// <inheritdoc />
+    public async ValueTask ProjectAsync(EventEnvelope envelope, ProjectionContext context, CancellationToken cancellationToken = default)
+    {
+        var running = Interlocked.Increment(ref _running);
+        try
+        {
+            MaxConcurrency = Math.Max(MaxConcurrency, running);
+            if (BeforeApply is { } hook)
+            {
+                await hook(envelope, cancellationToken);
+            }
+
+            var e = (Incremented)envelope.Event;
+            if (e.By == PoisonAmount)
+            {
+                throw new InvalidOperationException($"Poison amount {e.By}.");
+            }
+
+            var model = context.IsRebuild ? _shadow : _live;
+            var row = model.GetValueOrDefault(envelope.StreamId);
+            if (envelope.StreamVersion <= row.Version)
+            {
+                Interlocked.Increment(ref _redelivered);
+                return;
+            }
+
+            model[envelope.StreamId] = (envelope.StreamVersion, row.Total + e.By);
+            if (!context.IsRebuild)
+            {
+                Positions.Enqueue(envelope.Position);
+                Interlocked.Increment(ref _applied);
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _running);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask PrepareShadowAsync(ProjectionContext context, CancellationToken cancellationToken = default)
+    {
+        _shadow = new ConcurrentDictionary<StreamId, (long Version, long Total)>();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public ValueTask SwapAsync(ProjectionContext context, CancellationToken cancellationToken = default)
+    {
+        _live = _shadow;
+        return ValueTask.CompletedTask;
+    }
+}
