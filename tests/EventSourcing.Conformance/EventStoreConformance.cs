@@ -217,4 +217,20 @@ public abstract partial class EventStoreConformance
             Assert.Equal(i + 1, ((Incremented)read[i].Event).By);
         }
     }
+
+    [Fact]
+    public async Task Events_of_an_old_type_read_back_upcast_to_the_current_type_on_stream_and_global_reads()
+    {
+        var store = await StoreAsync();
+        var stream = TestData.NewStream();
+        var head = await HeadAsync(store);
+        await store.AppendAsync(stream, ExpectedVersion.NoStream, [new EventData(new LegacyIncremented(7)), new EventData(new Incremented(1))], Ct);
+
+        var read = await ReadAsync(store, stream);
+        Assert.Equal(new Incremented(7), read[0].Event);
+        Assert.Equal("incremented", read[0].EventType);
+        var global = (await ReadAllAsync(store, head)).Where(e => e.StreamId == stream).ToList();
+        Assert.Equal(new Incremented(7), global[0].Event);
+        Assert.Equal("incremented", global[0].EventType);
+    }
 }

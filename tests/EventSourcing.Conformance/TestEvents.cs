@@ -10,6 +10,9 @@ public sealed record Incremented(int By);
 /// <summary>A free-text note, to carry arbitrary payloads.</summary>
 public sealed record Noted(string Text);
 
+/// <summary>An older shape of <see cref="Incremented"/>, stored as "incremented.v1" by an earlier release.</summary>
+public sealed record LegacyIncremented(int Amount);
+
 /// <summary>A type no test registers.</summary>
 public sealed record NeverRegistered(int Value);
 
@@ -20,6 +23,7 @@ public sealed record CounterSnapshot(int Total, int Count, string? LastNote);
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(Incremented))]
 [JsonSerializable(typeof(Noted))]
+[JsonSerializable(typeof(LegacyIncremented))]
 [JsonSerializable(typeof(NeverRegistered))]
 [JsonSerializable(typeof(CounterSnapshot))]
 public sealed partial class ConformanceJsonContext : JsonSerializerContext;
@@ -31,7 +35,9 @@ public static class TestData
     public static EventTypeRegistry NewRegistry() =>
         new EventTypeRegistry(ConformanceJsonContext.Default.Options)
             .Register<Incremented>("incremented")
-            .Register<Noted>("noted");
+            .Register<Noted>("noted")
+            .Register<LegacyIncremented>("incremented.v1")
+            .AddUpcaster<LegacyIncremented, Incremented>(old => new Incremented(old.Amount));
 
     /// <summary>A stream id no other test uses.</summary>
     public static StreamId NewStream(string prefix = "conf") => new($"{prefix}-{Guid.NewGuid():N}");

@@ -15,8 +15,11 @@ public abstract class AggregateRoot<TSnapshot> : AggregateRoot, ISnapshotSupport
     /// </summary>
     protected virtual int SnapshotSchemaVersion => 1;
 
-    /// <summary>The name stored with snapshots, used to delete them per aggregate type.</summary>
-    protected virtual string SnapshotName => GetType().Name;
+    /// <summary>
+    /// The stable name stored with snapshots (e.g. "account"), used to delete them per aggregate type.
+    /// Like event type names it must not follow CLR renames: a snapshot stored under another name is ignored.
+    /// </summary>
+    protected abstract string SnapshotName { get; }
 
     int ISnapshotSupport.SchemaVersion => SnapshotSchemaVersion;
 

@@ -47,10 +47,21 @@ public sealed partial class InMemoryEventStore : IEventStore
         AppendGuard.Validate(streamId, events);
         cancellationToken.ThrowIfCancellationRequested();
         var names = new string[events.Count];
+        List<EventData>? upcast = null;
         for (var i = 0; i < names.Length; i++)
         {
-            names[i] = _registry.Resolve(events[i].Event.GetType()).Name;
+            var entry = _registry.Resolve(events[i].Event.GetType());
+            names[i] = entry.Name;
+            if (entry.TypedUpcast is not null)
+            {
+                // This store keeps objects, not payloads, and the registry is frozen by now: upcasting once
+                // here reads exactly like a durable store that upcasts on every read.
+                upcast ??= [.. events];
+                upcast[i] = new EventData(_registry.UpcastObject(entry, events[i].Event, out names[i]), events[i].Metadata, events[i].EventId);
+            }
         }
+
+        events = upcast ?? events;
 
         if (_inline.Length > 0)
         {

@@ -49,6 +49,13 @@ public sealed partial class EventTypeRegistry
         }
 
         var @event = JsonSerializer.Deserialize(data, TypeInfo(current)) ?? throw new JsonException("The stored payload is JSON null.");
+        return UpcastObject(current, @event, out currentName);
+    }
+
+    /// <summary>Runs the typed upcasters from <paramref name="entry"/> on, giving the event and name readers see.</summary>
+    internal object UpcastObject(EventTypeEntry entry, object @event, out string currentName)
+    {
+        var current = entry;
         for (var hops = 0; current.TypedUpcast is not null; hops++)
         {
             GuardChain(hops);

@@ -1,0 +1,15 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using BankAccount.Domain.Events;
+
+namespace BankAccount.Domain;
+
+/// <summary>Source-generated JSON metadata for every bank event and the snapshot: no reflection, AOT-friendly.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(AccountOpened))]
+[JsonSerializable(typeof(MoneyDeposited))]
+[JsonSerializable(typeof(MoneyDepositedV1))]
+[JsonSerializable(typeof(MoneyWithdrawn))]
+[JsonSerializable(typeof(AccountClosed))]
+[JsonSerializable(typeof(AccountSnapshot))]
+public sealed partial class BankJsonContext : JsonSerializerContext;

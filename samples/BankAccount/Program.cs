@@ -1,0 +1,4 @@
+using BankAccount;
+using Spectre.Console;
+
+return await Tour.RunAsync(AnsiConsole.Console);
