@@ -1,0 +1,74 @@
+using EventSourcing.Postgres;
+using EventSourcing.Postgres.Internal;
+using EventSourcing.Projections;
+using EventSourcing.Serialization;
+using EventSourcing.Storage;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Adds the PostgreSQL backend to <c>AddEventSourcing</c>.</summary>
+public static class PostgresEventSourcingBuilderExtensions
+{
+    /// <summary>
+    /// Stores events, snapshots and checkpoints in PostgreSQL instead of memory. Registers
+    /// <see cref="PostgresEventStore"/>, <see cref="PostgresSnapshotStore"/>,
+    /// <see cref="PostgresCheckpointStore"/>, <see cref="PostgresProjectionStore"/> and
+    /// <see cref="PostgresSchemaInitializer"/> as singletons on
+    /// one data source (yours, or one built from the connection string and disposed with the container),
+    /// and a hosted service that validates the options and applies or verifies the schema at start.
+    /// Inline projections registered on the builder run inside each append's transaction; async ones
+    /// run in the projection daemon on the Postgres projection store, woken after local commits.
+    /// </summary>
+    /// <param name="builder">The EventSourcing builder.</param>
+    /// <param name="configure">Sets the connection and the schema options.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static EventSourcingBuilder UsePostgres(this EventSourcingBuilder builder, Action<PostgresOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        var options = new PostgresOptions();
+        configure(options);
+
+        var services = builder.Services;
+        services.RemoveAll<PostgresOptions>();
+        services.AddSingleton(options);
+        services.RemoveAll<PostgresDataSourceProvider>();
+        services.AddSingleton(sp => new PostgresDataSourceProvider(sp.GetRequiredService<PostgresOptions>()));
+
+        services.RemoveAll<PostgresEventStore>();
+        services.AddSingleton(sp => new PostgresEventStore(
+            sp.GetRequiredService<PostgresDataSourceProvider>().DataSource,
+            sp.GetRequiredService<EventTypeRegistry>(),
+            sp.GetRequiredService<PostgresOptions>(),
+            sp.GetService<TimeProvider>())
+        {
+            InlineProjections = EventSourcingServiceCollectionExtensions.Projections(sp, ProjectionMode.Inline),
+            Notifier = sp.GetService<CommitNotifier>(),
+        });
+        services.RemoveAll<PostgresSnapshotStore>();
+        services.AddSingleton(sp => new PostgresSnapshotStore(sp.GetRequiredService<PostgresDataSourceProvider>().DataSource, sp.GetRequiredService<PostgresOptions>()));
+        services.RemoveAll<PostgresCheckpointStore>();
+        services.AddSingleton(sp => new PostgresCheckpointStore(sp.GetRequiredService<PostgresDataSourceProvider>().DataSource, sp.GetRequiredService<PostgresOptions>()));
+        services.RemoveAll<PostgresProjectionStore>();
+        services.AddSingleton(sp => new PostgresProjectionStore(sp.GetRequiredService<PostgresDataSourceProvider>().DataSource, sp.GetRequiredService<PostgresOptions>(), sp.GetService<TimeProvider>()));
+        services.RemoveAll<PostgresSchemaInitializer>();
+        services.AddSingleton(sp => new PostgresSchemaInitializer(sp.GetRequiredService<PostgresDataSourceProvider>().DataSource, sp.GetRequiredService<PostgresOptions>()));
+
+        // Replace the in-memory defaults whether this runs inside the AddEventSourcing callback or after it.
+        services.Replace(ServiceDescriptor.Singleton<IEventStore>(sp => sp.GetRequiredService<PostgresEventStore>()));
+        services.Replace(ServiceDescriptor.Singleton<ISnapshotStore>(sp => sp.GetRequiredService<PostgresSnapshotStore>()));
+        services.Replace(ServiceDescriptor.Singleton<ICheckpointStore>(sp => sp.GetRequiredService<PostgresCheckpointStore>()));
+        services.Replace(ServiceDescriptor.Singleton<IProjectionStore>(sp => sp.GetRequiredService<PostgresProjectionStore>()));
+
+        // First among the hosted services, so the schema is there before the projection daemon starts.
+        if (!services.Any(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(PostgresSchemaHostedService)))
+        {
+            services.Insert(0, ServiceDescriptor.Singleton<IHostedService, PostgresSchemaHostedService>());
+        }
+
+        return builder;
+    }
+}

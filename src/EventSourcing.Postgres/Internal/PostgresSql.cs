@@ -1,0 +1,101 @@
+namespace EventSourcing.Postgres.Internal;
+
+/// <summary>
+/// Every statement the backend runs, built once per schema. The schema name is validated and quoted;
+/// every value is a positional parameter.
+/// </summary>
+internal sealed class PostgresSql
+{
+    public PostgresSql(string schema)
+    {
+        PostgresOptions.ValidateIdentifier(schema, nameof(PostgresOptions.Schema));
+        Schema = schema;
+        var s = Quoted = Quote(schema);
+
+        Append = $"select out_version, out_tx_id, out_position, out_already from {s}.append($1, $2, $3, $4, $5, $6, $7)";
+        ReadStream = $"""
+            select version, event_id, event_type, created_at, tx_id, global_position, metadata, data
+            from {s}.events
+            where stream_id = $1 and version >= $2
+            order by version
+            limit $3
+            """;
+
+        // Gap-safe: only transactions below the oldest one still running (same statement, same snapshot).
+        ReadAll = $"""
+            select tx_id, global_position, stream_id, version, event_id, event_type, created_at, metadata, data
+            from {s}.events
+            where (tx_id, global_position) > ($1, $2)
+              and tx_id < pg_snapshot_xmin(pg_current_snapshot())
+            order by tx_id, global_position
+            limit $3
+            """;
+        StreamVersion = $"select version from {s}.streams where stream_id = $1";
+
+        LoadSnapshot = $"select version, state_type, schema_version, created_at, data from {s}.snapshots where stream_id = $1";
+
+        // Same rule as SnapshotGuard.Replaces: newer (or equal) version, or another schema version/state type.
+        SaveSnapshot = $"""
+            insert into {s}.snapshots as x (stream_id, version, state_type, schema_version, data, created_at)
+            values ($1, $2, $3, $4, $5, $6)
+            on conflict (stream_id) do update
+            set version = excluded.version, state_type = excluded.state_type, schema_version = excluded.schema_version,
+                data = excluded.data, created_at = excluded.created_at
+            where x.schema_version <> excluded.schema_version
+               or x.state_type <> excluded.state_type
+               or excluded.version >= x.version
+            """;
+        DeleteSnapshot = $"delete from {s}.snapshots where stream_id = $1";
+        DeleteSnapshotsOfType = $"delete from {s}.snapshots where state_type = $1";
+
+        AppendedPositions = $"select version, global_position from {s}.events where stream_id = $1 and version > $2 and version <= $3 order by version";
+        AddDeadLetter = $"insert into {s}.dead_letters (projection, event_id, stream_id, version, tx_id, position, error, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8)";
+        DeadLetters = $"select event_id, stream_id, version, tx_id, position, error, created_at from {s}.dead_letters where projection = $1 order by id";
+
+        // Exact below a million rows (cheap there), the planner's estimate above.
+        CountEvents = $"""
+            select case when c.reltuples >= 1000000 then c.reltuples::bigint else (select count(*) from {s}.events) end
+            from pg_class c where c.oid = '{s}.events'::regclass
+            """;
+        LoadCheckpoint = $"select tx_id, position from {s}.checkpoints where name = $1";
+        CreateCheckpoint = $"insert into {s}.checkpoints (name, tx_id, position, updated_at) values ($1, $2, $3, now()) on conflict (name) do nothing";
+        MoveCheckpoint = $"update {s}.checkpoints set tx_id = $2, position = $3, updated_at = now() where name = $1 and tx_id = $4 and position = $5";
+    }
+
+    public string Schema { get; }
+
+    public string Quoted { get; }
+
+    public string Append { get; }
+
+    public string ReadStream { get; }
+
+    public string ReadAll { get; }
+
+    public string StreamVersion { get; }
+
+    public string LoadSnapshot { get; }
+
+    public string SaveSnapshot { get; }
+
+    public string DeleteSnapshot { get; }
+
+    public string DeleteSnapshotsOfType { get; }
+
+    public string AppendedPositions { get; }
+
+    public string AddDeadLetter { get; }
+
+    public string DeadLetters { get; }
+
+    public string CountEvents { get; }
+
+    public string LoadCheckpoint { get; }
+
+    public string CreateCheckpoint { get; }
+
+    public string MoveCheckpoint { get; }
+
+    /// <summary>Quotes an identifier that <see cref="PostgresOptions.ValidateIdentifier"/> accepted.</summary>
+    public static string Quote(string identifier) => "\"" + identifier + "\"";
+}

@@ -1,0 +1,112 @@
+using EventSourcing.Postgres.Internal;
+using EventSourcing.Projections;
+using EventSourcing.Serialization;
+using EventSourcing.Storage;
+using Npgsql;
+
+namespace EventSourcing.Postgres;
+
+/// <summary>
+/// The PostgreSQL event store. An append is one call of the schema's <c>append</c> function (one round
+/// trip, one implicit transaction) that enforces the expected version on the stream's row; the global
+/// log is ordered by (transaction id, sequence) and read only below the oldest running transaction, so
+/// it never skips an event that commits late. Thread-safe; create one per schema and share it.
+/// </summary>
+public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
+{
+    /// <summary>Rows fetched per round trip when reading; pages keep snapshots short and connections free.</summary>
+    internal const int PageSize = 5000;
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly EventTypeRegistry _registry;
+    private readonly TimeProvider _time;
+    private readonly PostgresSql _sql;
+    private readonly int _commandTimeout;
+    private (IProjection Projection, HashSet<string> Types)[] _inline = [];
+    private volatile bool _disposed;
+
+    /// <summary>Creates the store. No SQL runs here; apply the schema first (<see cref="PostgresSchemaInitializer"/>).</summary>
+    /// <param name="dataSource">The data source; not disposed by the store.</param>
+    /// <param name="registry">The event types appends and reads use.</param>
+    /// <param name="options">The schema and command timeout (the connection settings are not used here).</param>
+    /// <param name="timeProvider">The clock for event timestamps; the system clock when null.</param>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException">The schema name or the command timeout is invalid.</exception>
+    public PostgresEventStore(NpgsqlDataSource dataSource, EventTypeRegistry registry, PostgresOptions options, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(registry);
+        ArgumentNullException.ThrowIfNull(options);
+        options.ValidateStoreSettings();
+        _dataSource = dataSource;
+        _registry = registry;
+        _time = timeProvider ?? TimeProvider.System;
+        _sql = new PostgresSql(options.Schema);
+        _commandTimeout = options.CommandTimeoutSeconds;
+    }
+
+    /// <summary>
+    /// Projections that run inside each append's transaction, after the events are written and before
+    /// the commit: their writes through <see cref="PostgresProjectionContext"/> commit with the events,
+    /// and one that throws fails the append with nothing written. None by default. Set it at construction.
+    /// </summary>
+    /// <exception cref="ArgumentException">A projection is null, unnamed, handles no event type, or two share a name.</exception>
+    public IReadOnlyList<IProjection> InlineProjections
+    {
+        get;
+        init
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            var inline = new (IProjection, HashSet<string>)[value.Count];
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            for (var i = 0; i < value.Count; i++)
+            {
+                var projection = value[i] ?? throw new ArgumentException($"InlineProjections[{i}] is null.", nameof(value));
+                ArgumentException.ThrowIfNullOrWhiteSpace(projection.Name, nameof(value));
+                if (projection.EventTypes is not { Count: > 0 })
+                {
+                    throw new ArgumentException($"Inline projection '{projection.Name}' handles no event types.", nameof(value));
+                }
+
+                if (!names.Add(projection.Name))
+                {
+                    throw new ArgumentException($"Two inline projections are named '{projection.Name}'.", nameof(value));
+                }
+
+                inline[i] = (projection, new HashSet<string>(projection.EventTypes, StringComparer.Ordinal));
+            }
+
+            field = [.. value];
+            _inline = inline;
+        }
+    } = [];
+
+    /// <summary>Woken after each commit so local projection daemons read at once (set by the DI wiring).</summary>
+    internal CommitNotifier? Notifier { get; set; }
+
+    /// <inheritdoc />
+    public async ValueTask<long> GetStreamVersionAsync(StreamId streamId, CancellationToken cancellationToken = default)
+    {
+        streamId.EnsureValid();
+        ThrowIfDisposed();
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        using var command = new NpgsqlCommand(_sql.StreamVersion, connection) { CommandTimeout = _commandTimeout };
+        command.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text, TypedValue = streamId.Value });
+        var version = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        return version is long v ? v : 0L;
+    }
+
+    /// <summary>
+    /// Marks the store disposed; later calls throw <see cref="ObjectDisposedException"/>. The data source
+    /// belongs to whoever created it and is not disposed.
+    /// </summary>
+    /// <returns>A completed task.</returns>
+    public ValueTask DisposeAsync()
+    {
+        _disposed = true;
+        return ValueTask.CompletedTask;
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+}

@@ -1,0 +1,80 @@
+using System.Text.RegularExpressions;
+using Npgsql;
+
+namespace EventSourcing.Postgres;
+
+/// <summary>
+/// Settings of the PostgreSQL backend. With <c>UsePostgres</c>, give either <see cref="ConnectionString"/>
+/// (the backend builds one <see cref="NpgsqlDataSource"/> and owns it) or <see cref="DataSource"/>
+/// (yours, never disposed by the backend).
+/// </summary>
+public sealed partial class PostgresOptions
+{
+    /// <summary>The default schema name.</summary>
+    public const string DefaultSchema = "eventsourcing";
+
+    /// <summary>The connection string the backend builds its data source from; null when <see cref="DataSource"/> is given.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>A data source to use instead of building one; the backend does not dispose it.</summary>
+    public NpgsqlDataSource? DataSource { get; set; }
+
+    /// <summary>
+    /// The schema holding the tables, <c>eventsourcing</c> by default: lower-case letters, digits and
+    /// underscores, starting with a letter or underscore, at most 63 characters. Checked before any SQL runs.
+    /// </summary>
+    public string Schema { get; set; } = DefaultSchema;
+
+    /// <summary>What to do with the schema at start; <see cref="Postgres.SchemaMode.CreateOrUpdate"/> by default.</summary>
+    public SchemaMode SchemaMode { get; set; } = SchemaMode.CreateOrUpdate;
+
+    /// <summary>The timeout of each database command, 30 seconds by default; whole seconds, rounded up.</summary>
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    internal int CommandTimeoutSeconds => (int)Math.Ceiling(CommandTimeout.TotalSeconds);
+
+    /// <summary>Checks the options as <c>UsePostgres</c> needs them.</summary>
+    /// <exception cref="ArgumentException">An option is invalid; the message says which and why.</exception>
+    public void Validate()
+    {
+        ValidateStoreSettings();
+        if (DataSource is null && string.IsNullOrWhiteSpace(ConnectionString))
+        {
+            throw new ArgumentException("PostgresOptions needs a ConnectionString or a DataSource; neither is set.", nameof(ConnectionString));
+        }
+
+        if (DataSource is not null && !string.IsNullOrWhiteSpace(ConnectionString))
+        {
+            throw new ArgumentException("PostgresOptions has both a ConnectionString and a DataSource; set only one.", nameof(ConnectionString));
+        }
+    }
+
+    /// <summary>The checks every store and the initializer make before they run any SQL.</summary>
+    internal void ValidateStoreSettings()
+    {
+        ValidateIdentifier(Schema, nameof(Schema));
+        if (!Enum.IsDefined(SchemaMode))
+        {
+            throw new ArgumentException($"PostgresOptions.SchemaMode {(int)SchemaMode} is not a SchemaMode value.", nameof(SchemaMode));
+        }
+
+        if (CommandTimeout <= TimeSpan.Zero || CommandTimeout.TotalSeconds > int.MaxValue)
+        {
+            throw new ArgumentException($"PostgresOptions.CommandTimeout must be positive; got {CommandTimeout}.", nameof(CommandTimeout));
+        }
+    }
+
+    /// <summary>Checks a schema or role name: a plain, lower-case identifier that never needs escaping.</summary>
+    internal static void ValidateIdentifier(string? name, string paramName)
+    {
+        if (name is null || !IdentifierPattern().IsMatch(name))
+        {
+            throw new ArgumentException(
+                $"'{name}' is not a valid PostgreSQL identifier for {paramName}: use lower-case letters, digits and underscores, starting with a letter or underscore, at most 63 characters (^[a-z_][a-z0-9_]{{0,62}}$).",
+                paramName);
+        }
+    }
+
+    [GeneratedRegex(@"^[a-z_][a-z0-9_]{0,62}\z", RegexOptions.CultureInvariant)]
+    private static partial Regex IdentifierPattern();
+}

@@ -1,0 +1,44 @@
+using EventSourcing.Conformance;
+using EventSourcing.Projections;
+using EventSourcing.Serialization;
+using EventSourcing.Storage;
+
+namespace EventSourcing.Postgres.Tests;
+
+public sealed class PostgresEventStoreConformance(PostgresFixture fixture) : EventStoreConformance
+{
+    protected override async ValueTask<IEventStore> CreateEventStoreAsync(EventTypeRegistry registry, TimeProvider timeProvider) =>
+        new PostgresEventStore(fixture.DataSource, registry, await fixture.SchemaForAsync(GetType()), timeProvider);
+}
+
+public sealed class PostgresSnapshotStoreConformance(PostgresFixture fixture) : SnapshotStoreConformance
+{
+    protected override async ValueTask<ISnapshotStore> CreateSnapshotStoreAsync() =>
+        new PostgresSnapshotStore(fixture.DataSource, await fixture.SchemaForAsync(GetType()));
+}
+
+public sealed class PostgresCheckpointStoreConformance(PostgresFixture fixture) : CheckpointStoreConformance
+{
+    protected override async ValueTask<ICheckpointStore> CreateCheckpointStoreAsync() =>
+        new PostgresCheckpointStore(fixture.DataSource, await fixture.SchemaForAsync(GetType()));
+}
+
+public sealed class PostgresRepositoryConformance(PostgresFixture fixture) : RepositoryConformance
+{
+    protected override async ValueTask<(IEventStore Events, ISnapshotStore Snapshots)> CreateStoresAsync(EventTypeRegistry registry, TimeProvider timeProvider)
+    {
+        var options = await fixture.SchemaForAsync(GetType());
+        return (new PostgresEventStore(fixture.DataSource, registry, options, timeProvider), new PostgresSnapshotStore(fixture.DataSource, options));
+    }
+}
+
+public sealed class PostgresProjectionConformance(PostgresFixture fixture) : ProjectionConformance
+{
+    protected override async ValueTask<(IEventStore Events, IProjectionStore Projections)> CreateBackendAsync(EventTypeRegistry registry, IReadOnlyList<IProjection> inlineProjections)
+    {
+        // An empty log per test: a schema of its own.
+        var options = await fixture.CreateSchemaAsync("projections");
+        var events = new PostgresEventStore(fixture.DataSource, registry, options) { InlineProjections = inlineProjections };
+        return (events, new PostgresProjectionStore(fixture.DataSource, options));
+    }
+}

@@ -1,0 +1,93 @@
+using EventSourcing.Conformance;
+using EventSourcing.Serialization;
+using Xunit;
+
+namespace EventSourcing.Postgres.Tests;
+
+public sealed class CorruptionTests(PostgresFixture fixture)
+{
+    private static CancellationToken Ct => TestSupport.Ct;
+
+    [Theory]
+    [InlineData("{\"by\":\"not a number\"}")]
+    [InlineData("[1,2,3]")]
+    [InlineData("null")]
+    [InlineData("{\"by\":1e400}")]
+    public async Task A_corrupted_payload_gives_an_error_naming_the_event(string json)
+    {
+        var (store, stream, badId, _) = await StoreWithBadRowAsync("incremented", json, metadata: null);
+
+        var fromStream = await Assert.ThrowsAsync<EventDeserializationException>(() => store.ReadStreamListAsync(stream));
+        var fromLog = await Assert.ThrowsAsync<EventDeserializationException>(() => store.ReadAllListAsync(GlobalPosition.Start));
+
+        foreach (var error in new[] { fromStream, fromLog })
+        {
+            Assert.Equal(badId, error.EventId);
+            Assert.Equal(stream, error.StreamId);
+            Assert.Equal(2, error.StreamVersion);
+            Assert.Equal("incremented", error.TypeName);
+            Assert.Contains(badId.ToString(), error.Message, StringComparison.Ordinal);
+        }
+
+        // The event before it is still readable on its own.
+        await foreach (var e in store.ReadStreamAsync(stream, 1, 1, Ct))
+        {
+            Assert.Equal(1, e.StreamVersion);
+        }
+    }
+
+    [Fact]
+    public async Task Corrupted_metadata_gives_an_error_naming_the_event()
+    {
+        var (store, stream, badId, _) = await StoreWithBadRowAsync("incremented", "{\"by\":1}", metadata: "[\"not\",\"an\",\"object\"]");
+
+        var error = await Assert.ThrowsAsync<EventDeserializationException>(() => store.ReadStreamListAsync(stream));
+
+        Assert.Equal(badId, error.EventId);
+        Assert.Contains(badId.ToString(), error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unknown_stored_type_gives_an_error_naming_the_event()
+    {
+        var (store, stream, badId, _) = await StoreWithBadRowAsync("renamed-long-ago", "{\"by\":1}", metadata: null);
+
+        var error = await Assert.ThrowsAsync<UnknownEventTypeException>(() => store.ReadStreamListAsync(stream));
+
+        Assert.Equal(badId, error.EventId);
+        Assert.Equal("renamed-long-ago", error.TypeName);
+    }
+
+    [Fact]
+    public async Task Under_ReturnUnreadable_a_corrupted_row_comes_back_as_an_unreadable_event_with_its_payload()
+    {
+        var registry = TestData.NewRegistry();
+        registry.UnreadableEvents = UnreadableEventPolicy.ReturnUnreadable;
+        var (_, stream, badId, options) = await StoreWithBadRowAsync("incremented", "{\"by\":\"x\"}", metadata: null);
+        var store = new PostgresEventStore(fixture.DataSource, registry, options);
+
+        var read = await store.ReadStreamListAsync(stream);
+
+        Assert.Equal(2, read.Count);
+        var unreadable = Assert.IsType<UnreadableEvent>(read[1].Event);
+        Assert.Equal(badId, read[1].EventId);
+        Assert.Equal("{\"by\":\"x\"}", System.Text.Encoding.UTF8.GetString(unreadable.Payload.Span));
+        Assert.IsType<EventDeserializationException>(unreadable.Error);
+    }
+
+    /// <summary>Appends one good event, then writes a second row directly as the table owner, bypassing the store.</summary>
+    private async Task<(PostgresEventStore Store, StreamId Stream, Guid BadId, PostgresOptions Options)> StoreWithBadRowAsync(string type, string json, string? metadata)
+    {
+        // A schema of its own: the bad row can never be removed (events are immutable).
+        var options = await fixture.CreateSchemaAsync("corrupt");
+        var store = new PostgresEventStore(fixture.DataSource, TestSupport.NewRegistry(), options);
+        var stream = TestData.NewStream("corrupt");
+        await store.AppendAsync(stream, ExpectedVersion.NoStream, TestData.Increments(1), Ct);
+        var badId = Guid.CreateVersion7();
+        await fixture.DataSource.ExecuteAsync(
+            $"insert into \"{options.Schema}\".events (stream_id, version, event_id, event_type, data, metadata, created_at) values ($1, 2, $2, $3, $4::json, $5::json, now())",
+            stream.Value, badId, type, json, (object?)metadata ?? DBNull.Value);
+        await fixture.DataSource.ExecuteAsync($"update \"{options.Schema}\".streams set version = 2 where stream_id = $1", stream.Value);
+        return (store, stream, badId, options);
+    }
+}

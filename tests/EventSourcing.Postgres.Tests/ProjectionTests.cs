@@ -1,0 +1,139 @@
+using EventSourcing.Conformance;
+using EventSourcing.Projections;
+using Npgsql;
+using Xunit;
+
+namespace EventSourcing.Postgres.Tests;
+
+/// <summary>Read models in the same database: their writes commit with the append (inline) or the checkpoint (async).</summary>
+public sealed class ProjectionTests(PostgresFixture fixture)
+{
+    private static CancellationToken Ct => TestSupport.Ct;
+
+    [Fact]
+    public async Task An_inline_SQL_read_model_commits_with_the_append_or_not_at_all()
+    {
+        var options = await fixture.CreateSchemaAsync("inline_sql");
+        var table = $"\"{options.Schema}\".totals";
+        await fixture.DataSource.ExecuteAsync($"create table {table} (stream_id text primary key, total bigint not null, version bigint not null)");
+        var projection = new SqlTotals(table) { FailOn = 13 };
+        var store = new PostgresEventStore(fixture.DataSource, TestSupport.NewRegistry(), options) { InlineProjections = [projection] };
+        var stream = TestData.NewStream("inline");
+
+        await store.AppendAsync(stream, ExpectedVersion.NoStream, TestData.Increments(3), Ct);
+        Assert.Equal((6L, 3L), await TotalAsync(table, stream));
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => store.AppendAsync(stream, ExpectedVersion.Exactly(3), [new EventData(new Incremented(5)), new EventData(new Incremented(13))], Ct).AsTask());
+        Assert.Equal((6L, 3L), await TotalAsync(table, stream));
+        Assert.Equal(3, await store.GetStreamVersionAsync(stream, Ct));
+
+        var conflict = await Assert.ThrowsAsync<WrongExpectedVersionException>(() => store.AppendAsync(stream, ExpectedVersion.Exactly(1), TestData.Increments(1), Ct).AsTask());
+        Assert.Equal(3, conflict.ActualVersion);
+
+        var batch = TestData.Increments(2, 10);
+        await store.AppendAsync(stream, ExpectedVersion.Exactly(3), batch, Ct);
+        var again = await store.AppendAsync(stream, ExpectedVersion.Exactly(3), batch, Ct);
+        Assert.True(again.AlreadyAppended);
+        Assert.Equal((27L, 5L), await TotalAsync(table, stream));
+    }
+
+    [Fact]
+    public async Task An_async_SQL_read_model_and_its_checkpoint_commit_together()
+    {
+        var options = await fixture.CreateSchemaAsync("async_sql");
+        var table = $"\"{options.Schema}\".totals";
+        await fixture.DataSource.ExecuteAsync($"create table {table} (stream_id text primary key, total bigint not null, version bigint not null)");
+        var store = new PostgresEventStore(fixture.DataSource, TestSupport.NewRegistry(), options);
+        var projections = new PostgresProjectionStore(fixture.DataSource, options);
+        var streams = new[] { TestData.NewStream("a"), TestData.NewStream("b") };
+        foreach (var stream in streams)
+        {
+            await store.AppendAsync(stream, ExpectedVersion.NoStream, TestData.Increments(30), Ct);
+        }
+
+        var last = await store.AppendAsync(streams[0], ExpectedVersion.Exactly(30), TestData.Increments(1, 100), Ct);
+        var projection = new SqlTotals(table);
+        await using (var daemon = new ProjectionDaemon(store, projections, [projection], new ProjectionOptions { BatchSize = 7, PollInterval = TimeSpan.FromMilliseconds(20) }))
+        {
+            await daemon.StartAsync(Ct);
+            await daemon.WaitForPositionAsync(projection.Name, last.Position, Ct);
+            await daemon.StopAsync(Ct);
+        }
+
+        Assert.Equal((565L, 31L), await TotalAsync(table, streams[0]));
+        Assert.Equal((465L, 30L), await TotalAsync(table, streams[1]));
+        Assert.Equal(last.Position, await new PostgresCheckpointStore(fixture.DataSource, options).LoadAsync(projection.Name, Ct));
+        Assert.Equal(61L, await projections.CountEventsAsync(Ct));
+    }
+
+    [Fact]
+    public async Task A_lease_is_exclusive_across_connections_and_freed_when_its_holder_goes()
+    {
+        var options = await fixture.SchemaForAsync(GetType());
+        await using var other = NpgsqlDataSource.Create(fixture.ConnectionString);
+        var mine = new PostgresProjectionStore(fixture.DataSource, options);
+        var theirs = new PostgresProjectionStore(other, options);
+
+        var lease = await mine.TryAcquireLeaseAsync("leased", Ct);
+        Assert.NotNull(lease);
+        Assert.Null(await theirs.TryAcquireLeaseAsync("leased", Ct));
+        var unrelated = await theirs.TryAcquireLeaseAsync("another", Ct);
+        Assert.NotNull(unrelated);
+        await unrelated.DisposeAsync();
+
+        await lease.DisposeAsync();
+        var taken = await theirs.TryAcquireLeaseAsync("leased", Ct);
+        Assert.NotNull(taken);
+
+        // The holder's connection dies: the lease goes with it.
+        await fixture.DataSource.ExecuteAsync("select pg_terminate_backend(pid) from pg_locks where locktype = 'advisory' and pid <> pg_backend_pid() and granted");
+        await TestSupport.WaitUntilAsync(async () => await mine.TryAcquireLeaseAsync("leased", Ct) is { } again && await Release(again));
+        await taken.DisposeAsync();
+    }
+
+    private static async Task<bool> Release(IAsyncDisposable lease)
+    {
+        await lease.DisposeAsync();
+        return true;
+    }
+
+    private async Task<(long Total, long Version)> TotalAsync(string table, StreamId stream)
+    {
+        await using var command = fixture.DataSource.CreateCommand($"select total, version from {table} where stream_id = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = stream.Value });
+        await using var reader = await command.ExecuteReaderAsync(Ct);
+        return await reader.ReadAsync(Ct) ? (reader.GetInt64(0), reader.GetInt64(1)) : (0, 0);
+    }
+
+    /// <summary>Per-stream totals in a SQL table, written through the unit of work's transaction.</summary>
+    private sealed class SqlTotals(string table) : IProjection
+    {
+        public string Name => "sql-totals";
+
+        public IReadOnlyCollection<string> EventTypes { get; } = ["incremented"];
+
+        public int? FailOn { get; init; }
+
+        public async ValueTask ProjectAsync(EventEnvelope envelope, ProjectionContext context, CancellationToken cancellationToken = default)
+        {
+            var by = ((Incremented)envelope.Event).By;
+            var postgres = Assert.IsType<PostgresProjectionContext>(context);
+            await using var command = new NpgsqlCommand(
+                $"""
+                insert into {table} as t (stream_id, total, version) values ($1, $2, $3)
+                on conflict (stream_id) do update set total = t.total + excluded.total, version = excluded.version
+                where t.version < excluded.version
+                """,
+                postgres.Connection,
+                postgres.Transaction);
+            command.Parameters.Add(new NpgsqlParameter { Value = envelope.StreamId.Value });
+            command.Parameters.Add(new NpgsqlParameter { Value = (long)by });
+            command.Parameters.Add(new NpgsqlParameter { Value = envelope.StreamVersion });
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            if (by == FailOn)
+            {
+                throw new InvalidOperationException($"Refusing {by}.");
+            }
+        }
+    }
+}
