@@ -141,4 +141,13 @@ public sealed class EventTypeRegistryTests
         var ex = Assert.Throws<UnknownEventTypeException>(() => Registry().SerializeEvent(new DepositedV1(1), out _));
         Assert.Equal(typeof(DepositedV1), ex.ClrType);
     }
+
+    [Fact]
+    public void A_registry_without_json_options_serializes_with_web_defaults()
+    {
+        var registry = new EventTypeRegistry().Register<DepositedV2>("deposited");
+        var bytes = registry.SerializeEvent(new DepositedV2(2.5m, "EUR"), out _);
+        Assert.Equal("{\"amount\":2.5,\"currency\":\"EUR\"}", Encoding.UTF8.GetString(bytes));
+        Assert.Equal(new DepositedV2(2.5m, "EUR"), registry.DeserializeEvent("deposited", bytes, Guid.NewGuid(), Stream, 1, out _));
+    }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
@@ -32,7 +33,7 @@ public sealed partial class EventTypeRegistry
     /// </param>
     public EventTypeRegistry(JsonSerializerOptions? jsonOptions = null)
     {
-        _options = jsonOptions ?? new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        _options = jsonOptions ?? DefaultOptions();
     }
 
     /// <summary>The serializer options used for events and snapshots.</summary>
@@ -223,6 +224,24 @@ public sealed partial class EventTypeRegistry
     }
 
     internal JsonTypeInfo TypeInfo(EventTypeEntry entry) => entry.TypeInfo ??= _options.GetTypeInfo(entry.ClrType!);
+
+    /// <summary>
+    /// Web defaults with reflection-based metadata where the application allows reflection; where it
+    /// does not (trimmed/AOT apps switch it off), no resolver, so first use says to pass a
+    /// source-generated context.
+    /// </summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "Used only when JsonSerializer.IsReflectionEnabledByDefault, which trimmed and AOT apps turn off.")]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "Used only when JsonSerializer.IsReflectionEnabledByDefault, which AOT apps turn off.")]
+    private static JsonSerializerOptions DefaultOptions()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        if (JsonSerializer.IsReflectionEnabledByDefault)
+        {
+            options.TypeInfoResolver = new DefaultJsonTypeInfoResolver();
+        }
+
+        return options;
+    }
 
     private void Freeze()
     {
