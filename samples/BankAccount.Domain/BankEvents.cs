@@ -31,11 +31,11 @@ public static class BankEvents
         ArgumentNullException.ThrowIfNull(registry);
         registry.JsonOptions = BankJsonContext.Default.Options;
         return registry
-            .Register<AccountOpened>("account-opened")
-            .Register<MoneyDeposited>("money-deposited")
+            .Register<AccountOpened>(BankEventNames.AccountOpened)
+            .Register<MoneyDeposited>(BankEventNames.MoneyDeposited)
             .Register<MoneyDepositedV1>("money-deposited.v1")
-            .Register<MoneyWithdrawn>("money-withdrawn")
-            .Register<AccountClosed>("account-closed")
+            .Register<MoneyWithdrawn>(BankEventNames.MoneyWithdrawn)
+            .Register<AccountClosed>(BankEventNames.AccountClosed)
             .AddUpcaster<MoneyDepositedV1, MoneyDeposited>(Upcast);
     }
 

@@ -32,8 +32,12 @@ public sealed class ReadCountingEventStore(IEventStore inner) : IEventStore
     }
 
     /// <inheritdoc />
-    public IAsyncEnumerable<EventEnvelope> ReadAllAsync(GlobalPosition after, int maxCount = int.MaxValue, CancellationToken cancellationToken = default) =>
-        inner.ReadAllAsync(after, maxCount, cancellationToken);
+    public ValueTask<GlobalPosition> GetHeadPositionAsync(CancellationToken cancellationToken = default) =>
+        inner.GetHeadPositionAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<EventEnvelope> ReadAllAsync(GlobalPosition after, int maxCount = int.MaxValue, IReadOnlyCollection<string>? eventTypes = null, CancellationToken cancellationToken = default) =>
+        inner.ReadAllAsync(after, maxCount, eventTypes, cancellationToken);
 
     /// <inheritdoc />
     public ValueTask<long> GetStreamVersionAsync(StreamId streamId, CancellationToken cancellationToken = default) =>

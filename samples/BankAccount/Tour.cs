@@ -1,8 +1,10 @@
 using System.Globalization;
 using BankAccount.Domain;
+using BankAccount.Domain.ReadModels;
 using EventSourcing;
 using EventSourcing.Aggregates;
 using EventSourcing.InMemory;
+using EventSourcing.Projections;
 using EventSourcing.Serialization;
 using EventSourcing.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,7 +14,7 @@ namespace BankAccount;
 
 /// <summary>
 /// A guided tour of the bank-account domain on the in-memory store: accounts, rules, concurrency,
-/// snapshots, temporal queries, upcasting and event histories. Run it with
+/// snapshots, temporal queries, upcasting, event histories, the three read models and a rebuild. Run it with
 /// <c>dotnet run --project samples/BankAccount</c>.
 /// </summary>
 public sealed partial class Tour
@@ -22,12 +24,19 @@ public sealed partial class Tour
 
     private const int SnapshotEvery = 10;
 
+    /// <summary>Small batches, so the rebuild of the tour's few events reports progress a few times.</summary>
+    private const int RebuildBatchSize = 10;
+
     private readonly IAnsiConsole _console;
     private readonly ManualClock _clock;
     private readonly ReadCountingEventStore _store;
     private readonly ISnapshotStore _snapshots;
     private readonly EventTypeRegistry _registry;
     private readonly AggregateRepository<Account> _accounts;
+    private readonly ProjectionDaemon _daemon;
+    private readonly IAccountQueries _accountQueries;
+    private readonly IAnalyticsQueries _analytics;
+    private readonly IAuditLogQueries _auditLog;
     private int _requests;
 
     private Tour(IAnsiConsole console, ManualClock clock, IServiceProvider services)
@@ -38,6 +47,10 @@ public sealed partial class Tour
         _snapshots = services.GetRequiredService<ISnapshotStore>();
         _registry = services.GetRequiredService<EventTypeRegistry>();
         _accounts = services.GetRequiredService<AggregateRepository<Account>>();
+        _daemon = services.GetRequiredService<ProjectionDaemon>();
+        _accountQueries = services.GetRequiredService<IAccountQueries>();
+        _analytics = services.GetRequiredService<IAnalyticsQueries>();
+        _auditLog = services.GetRequiredService<IAuditLogQueries>();
     }
 
     /// <summary>Runs the tour, writing to <paramref name="console"/>.</summary>
@@ -49,12 +62,28 @@ public sealed partial class Tour
         var clock = new ManualClock(Start);
         var services = new ServiceCollection()
             .AddSingleton<TimeProvider>(clock)
-            // Wrap the in-memory store to count what loads read; without these two lines AddEventSourcing adds the plain store.
-            .AddSingleton(sp => new ReadCountingEventStore(new InMemoryEventStore(sp.GetRequiredService<EventTypeRegistry>(), clock)))
+            // Wrap the container's in-memory store (the one that runs the inline projections) to count what
+            // loads read; without these two lines AddEventSourcing uses the plain store.
+            .AddSingleton(sp => new ReadCountingEventStore(sp.GetRequiredService<InMemoryEventStore>()))
             .AddSingleton<IEventStore>(sp => sp.GetRequiredService<ReadCountingEventStore>());
-        services.AddEventSourcing(es => es.AddBankEvents().UseSnapshots(SnapshotPolicy.Every(SnapshotEvery)));
+        services.AddEventSourcing(es =>
+        {
+            es.AddBankEvents().AddBankReadModels().UseSnapshots(SnapshotPolicy.Every(SnapshotEvery));
+            es.ProjectionOptions.BatchSize = RebuildBatchSize;
+        });
         await using var provider = services.BuildServiceProvider();
-        return await new Tour(console, clock, provider).RunStepsAsync() ? 0 : 1;
+
+        // The async read models run in the projection daemon, a hosted service; with no host here, start it directly.
+        var daemon = provider.GetRequiredService<ProjectionDaemon>();
+        await daemon.StartAsync(CancellationToken.None);
+        try
+        {
+            return await new Tour(console, clock, provider).RunStepsAsync() ? 0 : 1;
+        }
+        finally
+        {
+            await daemon.StopAsync(CancellationToken.None);
+        }
     }
 
     private async Task<bool> RunStepsAsync()
@@ -74,6 +103,12 @@ public sealed partial class Tour
         }
 
         await ShowHistoriesAsync("alice", "bob", "carol", "dave");
+        await ShowReadModelsAsync();
+        if (!await ShowRebuildAsync())
+        {
+            return false;
+        }
+
         _console.WriteLine();
         _console.Write(new Rule("[green]Tour complete[/]").LeftJustified());
         return true;

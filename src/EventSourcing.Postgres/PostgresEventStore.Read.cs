@@ -31,11 +31,23 @@ public sealed partial class PostgresEventStore
     /// open write transaction anywhere in the cluster therefore holds readers back until it ends (the
     /// events after it are returned once it commits or rolls back); that delays, but never loses, events.
     /// </remarks>
-    public IAsyncEnumerable<EventEnvelope> ReadAllAsync(GlobalPosition after, int maxCount = int.MaxValue, CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<EventEnvelope> ReadAllAsync(GlobalPosition after, int maxCount = int.MaxValue, IReadOnlyCollection<string>? eventTypes = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxCount);
         ThrowIfDisposed();
-        return ReadAllPagesAsync(after, maxCount, cancellationToken);
+        return ReadAllPagesAsync(after, maxCount, eventTypes is null ? null : StoredNames(_registry, eventTypes), cancellationToken);
+    }
+
+    /// <summary>Every stored name whose events read as one of these registered names (aliases and upcast sources included).</summary>
+    internal static string[] StoredNames(EventTypeRegistry registry, IReadOnlyCollection<string> eventTypes)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var type in eventTypes)
+        {
+            names.UnionWith(registry.GetStoredNames(type));
+        }
+
+        return [.. names];
     }
 
     private async IAsyncEnumerable<EventEnvelope> ReadStreamPagesAsync(StreamId streamId, long fromVersion, long maxCount, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -95,7 +107,7 @@ public sealed partial class PostgresEventStore
         }
     }
 
-    private async IAsyncEnumerable<EventEnvelope> ReadAllPagesAsync(GlobalPosition after, int maxCount, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<EventEnvelope> ReadAllPagesAsync(GlobalPosition after, int maxCount, string[]? storedTypes, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var page = new List<EventEnvelope>(Math.Min(maxCount, 64));
         var position = after;
@@ -104,7 +116,7 @@ public sealed partial class PostgresEventStore
         {
             var limit = Math.Min(remaining, PageSize);
             page.Clear();
-            await ReadAllPageAsync(position, limit, page, cancellationToken).ConfigureAwait(false);
+            await ReadAllPageAsync(position, limit, storedTypes, page, cancellationToken).ConfigureAwait(false);
             foreach (var envelope in page)
             {
                 yield return envelope;
@@ -120,14 +132,18 @@ public sealed partial class PostgresEventStore
         }
     }
 
-    private async Task ReadAllPageAsync(GlobalPosition after, int limit, List<EventEnvelope> page, CancellationToken cancellationToken)
+    private async Task ReadAllPageAsync(GlobalPosition after, int limit, string[]? storedTypes, List<EventEnvelope> page, CancellationToken cancellationToken)
     {
         var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
-        using var command = new NpgsqlCommand(_sql.ReadAll, connection) { CommandTimeout = _commandTimeout };
+        using var command = new NpgsqlCommand(storedTypes is null ? _sql.ReadAll : _sql.ReadAllOfTypes, connection) { CommandTimeout = _commandTimeout };
         command.Parameters.Add(new NpgsqlParameter<ulong> { NpgsqlDbType = NpgsqlDbType.Xid8, TypedValue = after.TransactionId });
         command.Parameters.Add(new NpgsqlParameter<long> { NpgsqlDbType = NpgsqlDbType.Bigint, TypedValue = after.Sequence });
         command.Parameters.Add(new NpgsqlParameter<int> { NpgsqlDbType = NpgsqlDbType.Integer, TypedValue = limit });
+        if (storedTypes is not null)
+        {
+            command.Parameters.Add(new NpgsqlParameter<string[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = storedTypes });
+        }
         await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
 
         var buffer = ArrayPool<byte>.Shared.Rent(4096);

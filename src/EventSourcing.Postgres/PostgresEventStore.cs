@@ -85,6 +85,20 @@ public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
     internal CommitNotifier? Notifier { get; set; }
 
     /// <inheritdoc />
+    public async ValueTask<GlobalPosition> GetHeadPositionAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        using var command = new NpgsqlCommand(_sql.HeadPosition, connection) { CommandTimeout = _commandTimeout };
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? new GlobalPosition(reader.GetFieldValue<ulong>(0), reader.GetInt64(1))
+            : GlobalPosition.Start;
+    }
+
+    /// <inheritdoc />
     public async ValueTask<long> GetStreamVersionAsync(StreamId streamId, CancellationToken cancellationToken = default)
     {
         streamId.EnsureValid();

@@ -1,5 +1,6 @@
 using EventSourcing.Postgres.Internal;
 using EventSourcing.Projections;
+using EventSourcing.Serialization;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -18,16 +19,20 @@ public sealed class PostgresProjectionStore : IProjectionStore
     private readonly PostgresSql _sql;
     private readonly int _commandTimeout;
     private readonly TimeProvider _time;
+    private readonly EventTypeRegistry _registry;
 
     /// <summary>Creates the store. No SQL runs here.</summary>
     /// <param name="dataSource">The data source; not disposed by the store.</param>
+    /// <param name="registry">The event types (to count events stored under aliases and old names).</param>
     /// <param name="options">The schema and command timeout.</param>
     /// <param name="timeProvider">The clock for dead-letter timestamps; the system clock when null.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException">The schema name or the command timeout is invalid.</exception>
-    public PostgresProjectionStore(NpgsqlDataSource dataSource, PostgresOptions options, TimeProvider? timeProvider = null)
+    public PostgresProjectionStore(NpgsqlDataSource dataSource, EventTypeRegistry registry, PostgresOptions options, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
+        ArgumentNullException.ThrowIfNull(registry);
+        _registry = registry;
         ArgumentNullException.ThrowIfNull(options);
         options.ValidateStoreSettings();
         _dataSource = dataSource;
@@ -105,11 +110,16 @@ public sealed class PostgresProjectionStore : IProjectionStore
 
     /// <inheritdoc />
     /// <remarks>Exact up to a million events; above that, the planner's estimate (no full scan).</remarks>
-    public async ValueTask<long> CountEventsAsync(CancellationToken cancellationToken = default)
+    public async ValueTask<long> CountEventsAsync(IReadOnlyCollection<string>? eventTypes = null, CancellationToken cancellationToken = default)
     {
         var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
-        using var command = new NpgsqlCommand(_sql.CountEvents, connection) { CommandTimeout = _commandTimeout };
+        using var command = new NpgsqlCommand(eventTypes is null ? _sql.CountEvents : _sql.CountEventsOfTypes, connection) { CommandTimeout = _commandTimeout };
+        if (eventTypes is not null)
+        {
+            command.Parameters.Add(new NpgsqlParameter<string[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = PostgresEventStore.StoredNames(_registry, eventTypes) });
+        }
+
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long count ? count : 0L;
     }
 

@@ -90,4 +90,40 @@ public abstract partial class EventStoreConformance
             Assert.Equal(Enumerable.Range(1, 20).Select(v => (long)v), group.Select(e => e.StreamVersion));
         }
     }
+
+    [Fact]
+    public async Task The_global_log_can_be_read_by_event_type_including_events_stored_under_old_names()
+    {
+        var store = await StoreAsync();
+        var head = await HeadAsync(store);
+        var stream = TestData.NewStream();
+        await store.AppendAsync(stream, ExpectedVersion.NoStream, [new EventData(new Noted("a")), new EventData(new Incremented(1)), new EventData(new LegacyIncremented(2)), new EventData(new Noted("b")), new EventData(new Incremented(3))], Ct);
+
+        var increments = new List<EventEnvelope>();
+        await foreach (var e in store.ReadAllAsync(head, int.MaxValue, ["incremented"], Ct))
+        {
+            increments.Add(e);
+        }
+
+        var mine = increments.Where(e => e.StreamId == stream).ToList();
+        Assert.Equal([2L, 3L, 5L], mine.Select(e => e.StreamVersion));
+        Assert.Equal([1, 2, 3], mine.Select(e => ((Incremented)e.Event).By));
+        Assert.All(increments, e => Assert.Equal("incremented", e.EventType));
+
+        var firstTwo = new List<EventEnvelope>();
+        await foreach (var e in store.ReadAllAsync(head, 2, ["noted"], Ct))
+        {
+            firstTwo.Add(e);
+        }
+
+        Assert.Equal(2, firstTwo.Count);
+        Assert.All(firstTwo, e => Assert.IsType<Noted>(e.Event));
+        var none = new List<EventEnvelope>();
+        await foreach (var e in store.ReadAllAsync(head, 10, [], Ct))
+        {
+            none.Add(e);
+        }
+
+        Assert.Empty(none);
+    }
 }

@@ -31,7 +31,7 @@ public abstract partial class EventStoreConformance
     private static async Task<List<EventEnvelope>> ReadAllAsync(IEventStore store, GlobalPosition after, int max = int.MaxValue)
     {
         var result = new List<EventEnvelope>();
-        await foreach (var e in store.ReadAllAsync(after, max, Ct))
+        await foreach (var e in store.ReadAllAsync(after, max, cancellationToken: Ct))
         {
             result.Add(e);
         }

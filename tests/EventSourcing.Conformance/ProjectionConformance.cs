@@ -66,6 +66,7 @@ public abstract class ProjectionConformance
         var (events, projections) = await CreateBackendAsync(TestData.NewRegistry(), []);
         var streams = Streams(3);
         await AppendSomeAsync(events, streams, 40);
+        await events.AppendAsync(TestData.NewStream("notes"), ExpectedVersion.NoStream, [new EventData(new Noted("not for totals"))], Ct);
         var projection = new TotalsProjection("totals");
         await using var daemon = new ProjectionDaemon(events, projections, [projection], Fast(batch: 25));
         await daemon.StartAsync(Ct);
@@ -251,7 +252,10 @@ public abstract class ProjectionConformance
         var projection = new TotalsProjection("lagging");
         await using var daemon = new ProjectionDaemon(events, projections, [projection], Fast());
 
+        await events.AppendAsync(TestData.NewStream("notes"), ExpectedVersion.NoStream, [new EventData(new Noted("not counted"))], Ct);
         Assert.Equal(30, await daemon.GetLagAsync("lagging", cancellationToken: Ct));
+        Assert.Equal(30, await projections.CountEventsAsync(["incremented"], Ct));
+        Assert.Equal(31, await projections.CountEventsAsync(cancellationToken: Ct));
         Assert.Equal(ProjectionState.Stopped, daemon.GetStatus("lagging").State);
         await daemon.StartAsync(Ct);
         await daemon.WaitForPositionAsync("lagging", await HeadAsync(events), Ct);

@@ -39,6 +39,6 @@ public sealed class PostgresProjectionConformance(PostgresFixture fixture) : Pro
         // An empty log per test: a schema of its own.
         var options = await fixture.CreateSchemaAsync("projections");
         var events = new PostgresEventStore(fixture.DataSource, registry, options) { InlineProjections = inlineProjections };
-        return (events, new PostgresProjectionStore(fixture.DataSource, options));
+        return (events, new PostgresProjectionStore(fixture.DataSource, TestData.NewRegistry(), options));
     }
 }

@@ -58,7 +58,7 @@ public sealed class ImmutabilityTests(PostgresFixture fixture)
             await checkpoints.SaveAsync("app-role", null, new GlobalPosition(1, 1), Ct);
             await checkpoints.SaveAsync("app-role", new GlobalPosition(1, 1), new GlobalPosition(2, 2), Ct);
             await new PostgresSchemaInitializer(app, options).VerifyAsync(Ct);
-            var projections = new PostgresProjectionStore(app, options);
+            var projections = new PostgresProjectionStore(app, TestData.NewRegistry(), options);
             var read = await store.ReadStreamListAsync(stream);
             await using (var unit = await projections.BeginAsync("app-projection", isRebuild: false, Ct))
             {
@@ -73,7 +73,7 @@ public sealed class ImmutabilityTests(PostgresFixture fixture)
                 Assert.NotNull(lease);
             }
 
-            Assert.True(await projections.CountEventsAsync(Ct) >= 4);
+            Assert.True(await projections.CountEventsAsync(cancellationToken: Ct) >= 4);
 
             foreach (var statement in new[] { "update {0}.events set event_type = 'x'", "delete from {0}.events", "truncate {0}.events" })
             {

@@ -44,7 +44,7 @@ public sealed class ProjectionTests(PostgresFixture fixture)
         var table = $"\"{options.Schema}\".totals";
         await fixture.DataSource.ExecuteAsync($"create table {table} (stream_id text primary key, total bigint not null, version bigint not null)");
         var store = new PostgresEventStore(fixture.DataSource, TestSupport.NewRegistry(), options);
-        var projections = new PostgresProjectionStore(fixture.DataSource, options);
+        var projections = new PostgresProjectionStore(fixture.DataSource, TestData.NewRegistry(), options);
         var streams = new[] { TestData.NewStream("a"), TestData.NewStream("b") };
         foreach (var stream in streams)
         {
@@ -63,7 +63,7 @@ public sealed class ProjectionTests(PostgresFixture fixture)
         Assert.Equal((565L, 31L), await TotalAsync(table, streams[0]));
         Assert.Equal((465L, 30L), await TotalAsync(table, streams[1]));
         Assert.Equal(last.Position, await new PostgresCheckpointStore(fixture.DataSource, options).LoadAsync(projection.Name, Ct));
-        Assert.Equal(61L, await projections.CountEventsAsync(Ct));
+        Assert.Equal(61L, await projections.CountEventsAsync(cancellationToken: Ct));
     }
 
     [Fact]
@@ -71,8 +71,8 @@ public sealed class ProjectionTests(PostgresFixture fixture)
     {
         var options = await fixture.SchemaForAsync(GetType());
         await using var other = NpgsqlDataSource.Create(fixture.ConnectionString);
-        var mine = new PostgresProjectionStore(fixture.DataSource, options);
-        var theirs = new PostgresProjectionStore(other, options);
+        var mine = new PostgresProjectionStore(fixture.DataSource, TestData.NewRegistry(), options);
+        var theirs = new PostgresProjectionStore(other, TestData.NewRegistry(), options);
 
         var lease = await mine.TryAcquireLeaseAsync("leased", Ct);
         Assert.NotNull(lease);

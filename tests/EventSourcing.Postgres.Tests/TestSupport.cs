@@ -25,7 +25,7 @@ internal static class TestSupport
     public static async Task<List<EventEnvelope>> ReadAllListAsync(this PostgresEventStore store, GlobalPosition after, int max = int.MaxValue)
     {
         var result = new List<EventEnvelope>();
-        await foreach (var e in store.ReadAllAsync(after, max, Ct))
+        await foreach (var e in store.ReadAllAsync(after, max, cancellationToken: Ct))
         {
             result.Add(e);
         }

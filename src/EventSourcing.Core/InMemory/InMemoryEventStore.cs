@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using EventSourcing.Projections;
 using EventSourcing.Serialization;
 using EventSourcing.Storage;
@@ -30,9 +31,6 @@ public sealed partial class InMemoryEventStore : IEventStore
         _registry = registry;
         _time = timeProvider ?? TimeProvider.System;
     }
-
-    /// <summary>The number of events in the store.</summary>
-    internal long Count => _all.Count;
 
     /// <summary>Woken after each commit, outside the write lock.</summary>
     internal CommitNotifier? Notifier { get; set; }
@@ -183,15 +181,66 @@ public sealed partial class InMemoryEventStore : IEventStore
     }
 
     /// <inheritdoc />
-    public IAsyncEnumerable<EventEnvelope> ReadAllAsync(GlobalPosition after, int maxCount = int.MaxValue, CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<EventEnvelope> ReadAllAsync(GlobalPosition after, int maxCount = int.MaxValue, IReadOnlyCollection<string>? eventTypes = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxCount);
         var (items, count) = _all.View();
 
         // Positions are (0, n) with n = index + 1; anything with a transaction id belongs to another store.
         var start = after.TransactionId != 0 ? count : (int)Math.Clamp(after.Sequence, 0, count);
+        if (eventTypes is not null)
+        {
+            // Envelopes already carry the current (upcast) type name, so aliases need no expansion here.
+            return Filter(items, start, count, maxCount, new HashSet<string>(eventTypes, StringComparer.Ordinal), cancellationToken);
+        }
+
         var end = (int)Math.Min(count, (long)start + maxCount);
         return new ViewEnumerable(items, start, end, cancellationToken);
+    }
+
+    /// <summary>Counts the events of these registered type names (all events when null).</summary>
+    internal long CountEvents(IReadOnlyCollection<string>? eventTypes)
+    {
+        var (items, count) = _all.View();
+        if (eventTypes is null)
+        {
+            return count;
+        }
+
+        var types = new HashSet<string>(eventTypes, StringComparer.Ordinal);
+        long matching = 0;
+        for (var i = 0; i < count; i++)
+        {
+            if (types.Contains(items[i].EventType))
+            {
+                matching++;
+            }
+        }
+
+        return matching;
+    }
+
+    private static async IAsyncEnumerable<EventEnvelope> Filter(EventEnvelope[] items, int start, int count, int maxCount, HashSet<string> types, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var returned = 0;
+        for (var i = start; i < count && returned < maxCount; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (types.Contains(items[i].EventType))
+            {
+                returned++;
+                yield return items[i];
+            }
+        }
+
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<GlobalPosition> GetHeadPositionAsync(CancellationToken cancellationToken = default)
+    {
+        var (items, count) = _all.View();
+        return ValueTask.FromResult(count == 0 ? GlobalPosition.Start : items[count - 1].Position);
     }
 
     /// <inheritdoc />

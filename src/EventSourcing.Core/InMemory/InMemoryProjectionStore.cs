@@ -49,7 +49,8 @@ public sealed class InMemoryProjectionStore : IProjectionStore
         ValueTask.FromResult<IReadOnlyList<DeadLetter>>(_deadLetters.Where(d => d.ProjectionName == projectionName).ToList());
 
     /// <inheritdoc />
-    public ValueTask<long> CountEventsAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(_events.Count);
+    public ValueTask<long> CountEventsAsync(IReadOnlyCollection<string>? eventTypes = null, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(_events.CountEvents(eventTypes));
 
     private sealed class Lease(SemaphoreSlim gate) : IAsyncDisposable
     {

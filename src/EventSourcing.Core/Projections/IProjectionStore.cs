@@ -29,7 +29,8 @@ public interface IProjectionStore
     ValueTask<IReadOnlyList<DeadLetter>> GetDeadLettersAsync(string projectionName, CancellationToken cancellationToken = default);
 
     /// <summary>Counts (or closely estimates) the events in the global log, for rebuild progress.</summary>
+    /// <param name="eventTypes">Only events of these registered type names (as <see cref="Storage.IEventStore.ReadAllAsync"/> filters); all when null.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The number of events.</returns>
-    ValueTask<long> CountEventsAsync(CancellationToken cancellationToken = default);
+    ValueTask<long> CountEventsAsync(IReadOnlyCollection<string>? eventTypes = null, CancellationToken cancellationToken = default);
 }

@@ -11,9 +11,9 @@ public sealed partial class ProjectionDaemon
     /// in and the live checkpoint moved to where the shadow is, in one unit of work.
     /// </summary>
     /// <param name="projectionName">An async projection that implements <see cref="IRebuildableProjection"/>.</param>
-    /// <param name="progress">Receives progress after each batch (events done, events/s, ETA).</param>
+    /// <param name="progress">Receives progress after each batch (events of its types done, events/s, ETA).</param>
     /// <param name="cancellationToken">Cancels the rebuild; the live read model is untouched until the swap.</param>
-    /// <returns>The number of events read.</returns>
+    /// <returns>The number of events of the projection's types read.</returns>
     /// <exception cref="InvalidOperationException">The projection cannot be rebuilt.</exception>
     /// <exception cref="ProjectionFailedException">A handler failed on the rebuild and the failure policy is Stop.</exception>
     public async Task<long> RebuildAsync(string projectionName, IProgress<RebuildProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -25,12 +25,12 @@ public sealed partial class ProjectionDaemon
         }
 
         var shadowCheckpoint = projectionName + ":rebuild";
-        var total = await _projectionStore.CountEventsAsync(cancellationToken).ConfigureAwait(false);
+        var total = await _projectionStore.CountEventsAsync(runner.Projection.EventTypes, cancellationToken).ConfigureAwait(false);
         var clock = Stopwatch.StartNew();
         LogRebuildStarted(_logger, projectionName, total);
 
         // 1. An empty shadow, and a shadow checkpoint at the start of the log.
-        GlobalPosition? position;
+        var position = GlobalPosition.Start;
         var tx = await _projectionStore.BeginAsync(projectionName, isRebuild: true, cancellationToken).ConfigureAwait(false);
         await using (tx.ConfigureAwait(false))
         {
@@ -38,45 +38,41 @@ public sealed partial class ProjectionDaemon
             var previous = await tx.LoadCheckpointAsync(shadowCheckpoint, cancellationToken).ConfigureAwait(false);
             await tx.SaveCheckpointAsync(shadowCheckpoint, previous, GlobalPosition.Start, cancellationToken).ConfigureAwait(false);
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-            position = GlobalPosition.Start;
         }
 
-        // 2. Catch the shadow up while everything else goes on.
+        // 2. Catch the shadow up while everything else goes on: passes up to the head seen at their
+        //    start, until a pass is short (or a few passes, so sustained writes cannot keep it here).
+        Report(progress, projectionName, 0, total, clock.Elapsed);
         long done = 0;
-        while (true)
+        for (var pass = 0; pass < 5; pass++)
         {
-            var batch = await ReadBatchAsync(position.Value, cancellationToken).ConfigureAwait(false);
-            if (batch.Count == 0)
+            var head = await _store.GetHeadPositionAsync(cancellationToken).ConfigureAwait(false);
+            var (reached, count) = await CatchUpToAsync(runner, shadowCheckpoint, position, head, count => Report(progress, projectionName, done + count, total, clock.Elapsed), cancellationToken).ConfigureAwait(false);
+            position = reached;
+            done += count;
+            if (count < _options.BatchSize)
             {
                 break;
             }
-
-            position = await ProcessBatchAsync(runner, shadowCheckpoint, position, batch, isRebuild: true, cancellationToken).ConfigureAwait(false)
-                ?? throw new InvalidOperationException("A rebuild batch cannot stop without an exception.");
-            done += batch.Count;
-            Report(progress, projectionName, done, total, clock.Elapsed);
         }
 
-        // 3. Swap, with the live runner paused so no batch interleaves: the last events, the swap and
-        //    the live checkpoint commit together, fenced on where the live checkpoint was.
+        // 3. Swap, with the live runner paused so no batch interleaves: the events up to the head seen
+        //    now, the swap and the live checkpoint commit together, fenced on where the live checkpoint
+        //    was. The live runner goes on from there after the swap.
         await runner.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var tail = await ReadBatchAsync(position.Value, cancellationToken).ConfigureAwait(false);
-            while (tail.Count > 0)
-            {
-                position = await ProcessBatchAsync(runner, shadowCheckpoint, position, tail, isRebuild: true, cancellationToken).ConfigureAwait(false)
-                    ?? throw new InvalidOperationException("A rebuild batch cannot stop without an exception.");
-                done += tail.Count;
-                tail = await ReadBatchAsync(position.Value, cancellationToken).ConfigureAwait(false);
-            }
+            var head = await _store.GetHeadPositionAsync(cancellationToken).ConfigureAwait(false);
+            var (reached, count) = await CatchUpToAsync(runner, shadowCheckpoint, position, head, _ => { }, cancellationToken).ConfigureAwait(false);
+            position = reached;
+            done += count;
 
             var swap = await _projectionStore.BeginAsync(projectionName, isRebuild: true, cancellationToken).ConfigureAwait(false);
             await using (swap.ConfigureAwait(false))
             {
                 var live = await swap.LoadCheckpointAsync(projectionName, cancellationToken).ConfigureAwait(false);
                 await rebuildable.SwapAsync(swap.Context, cancellationToken).ConfigureAwait(false);
-                await swap.SaveCheckpointAsync(projectionName, live, position.Value, cancellationToken).ConfigureAwait(false);
+                await swap.SaveCheckpointAsync(projectionName, live, position, cancellationToken).ConfigureAwait(false);
                 await swap.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
 
@@ -90,6 +86,37 @@ public sealed partial class ProjectionDaemon
         Report(progress, projectionName, done, Math.Max(total, done), clock.Elapsed);
         LogRebuildDone(_logger, projectionName, done, clock.Elapsed.TotalSeconds);
         return done;
+    }
+
+    /// <summary>
+    /// Projects the events of the projection's types after <paramref name="from"/> up to <paramref name="head"/>
+    /// into the shadow, leaving the shadow checkpoint at the head; returns where it ended and how many events it handled.
+    /// </summary>
+    private async Task<(GlobalPosition Reached, long Count)> CatchUpToAsync(Runner runner, string checkpointName, GlobalPosition from, GlobalPosition head, Action<long> onBatch, CancellationToken cancellationToken)
+    {
+        var position = from;
+        long count = 0;
+        while (position < head)
+        {
+            var batch = await ReadBatchAsync(runner, position, cancellationToken).ConfigureAwait(false);
+            var beyond = batch.FindIndex(e => e.Position > head);
+            if (beyond >= 0)
+            {
+                batch.RemoveRange(beyond, batch.Count - beyond);
+            }
+
+            var last = beyond >= 0 || batch.Count < _options.BatchSize;
+            position = await ProcessBatchAsync(runner, checkpointName, position, batch, last ? head : null, isRebuild: true, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException("A rebuild batch cannot stop without an exception.");
+            count += batch.Count;
+            onBatch(count);
+            if (last)
+            {
+                break;
+            }
+        }
+
+        return (position, count);
     }
 
     private void Report(IProgress<RebuildProgress>? progress, string name, long done, long total, TimeSpan elapsed)

@@ -66,8 +66,16 @@ public sealed partial class ProjectionDaemon
         {
             stopping.ThrowIfCancellationRequested();
             var wake = _notifier?.NextSignal() ?? NeverSignal;
-            var batch = await ReadBatchAsync(checkpoint ?? GlobalPosition.Start, stopping).ConfigureAwait(false);
-            if (batch.Count == 0)
+
+            // The head is read first: a filtered read that starts after it and comes back short has seen
+            // every event of the projection's types up to it, so the checkpoint may move past the events
+            // of other types too (or readers would scan them again on every poll, and waits would hang).
+            var head = await _store.GetHeadPositionAsync(stopping).ConfigureAwait(false);
+            var from = checkpoint ?? GlobalPosition.Start;
+            var batch = await ReadBatchAsync(runner, from, stopping).ConfigureAwait(false);
+            var complete = batch.Count < _options.BatchSize;
+            GlobalPosition? end = complete && head > (batch.Count > 0 ? batch[^1].Position : from) ? head : null;
+            if (batch.Count == 0 && end is null)
             {
                 runner.Update(s => s with { State = ProjectionState.Live });
                 await CommitNotifier.WaitAsync(wake, _options.PollInterval, _time, stopping).ConfigureAwait(false);
@@ -77,7 +85,7 @@ public sealed partial class ProjectionDaemon
             await runner.Gate.WaitAsync(stopping).ConfigureAwait(false);
             try
             {
-                var moved = await ProcessBatchAsync(runner, name, checkpoint, batch, isRebuild: false, stopping).ConfigureAwait(false);
+                var moved = await ProcessBatchAsync(runner, name, checkpoint, batch, end, isRebuild: false, stopping).ConfigureAwait(false);
                 if (moved is null)
                 {
                     return;
@@ -90,17 +98,18 @@ public sealed partial class ProjectionDaemon
                 runner.Gate.Release();
             }
 
-            if (batch.Count < _options.BatchSize)
+            if (complete)
             {
                 runner.Update(s => s with { State = ProjectionState.Live });
             }
         }
     }
 
-    private async Task<List<EventEnvelope>> ReadBatchAsync(GlobalPosition after, CancellationToken cancellationToken)
+    /// <summary>The projection's next events: the store filters by type before deserializing.</summary>
+    private async Task<List<EventEnvelope>> ReadBatchAsync(Runner runner, GlobalPosition after, CancellationToken cancellationToken)
     {
         var batch = new List<EventEnvelope>(Math.Min(_options.BatchSize, 1024));
-        await foreach (var e in _store.ReadAllAsync(after, _options.BatchSize, cancellationToken).ConfigureAwait(false))
+        await foreach (var e in _store.ReadAllAsync(after, _options.BatchSize, runner.Projection.EventTypes, cancellationToken).ConfigureAwait(false))
         {
             batch.Add(e);
         }
@@ -114,22 +123,22 @@ public sealed partial class ProjectionDaemon
     /// event is retried alone, then stopped on or dead-lettered. Returns the new checkpoint, or null
     /// when the projection stopped.
     /// </summary>
-    private async Task<GlobalPosition?> ProcessBatchAsync(Runner runner, string checkpointName, GlobalPosition? expected, List<EventEnvelope> batch, bool isRebuild, CancellationToken cancellationToken)
+    private async Task<GlobalPosition?> ProcessBatchAsync(Runner runner, string checkpointName, GlobalPosition? expected, List<EventEnvelope> batch, GlobalPosition? end, bool isRebuild, CancellationToken cancellationToken)
     {
         var start = 0;
-        while (start < batch.Count)
+        while (start < batch.Count || (start == 0 && end is not null))
         {
-            var (failedAt, error) = await TryCommitAsync(runner, checkpointName, expected, batch, start, batch.Count, isRebuild, cancellationToken).ConfigureAwait(false);
+            var (failedAt, error) = await TryCommitAsync(runner, checkpointName, expected, batch, start, batch.Count, end, isRebuild, cancellationToken).ConfigureAwait(false);
             if (failedAt < 0)
             {
-                return batch[^1].Position;
+                return end ?? batch[^1].Position;
             }
 
             // Commit the events before the failing one on their own; if one of them fails now, that
             // one becomes the failing event and the prefix before it is tried again.
             while (failedAt > start)
             {
-                var (prefixFailedAt, prefixError) = await TryCommitAsync(runner, checkpointName, expected, batch, start, failedAt, isRebuild, cancellationToken).ConfigureAwait(false);
+                var (prefixFailedAt, prefixError) = await TryCommitAsync(runner, checkpointName, expected, batch, start, failedAt, end: null, isRebuild, cancellationToken).ConfigureAwait(false);
                 if (prefixFailedAt < 0)
                 {
                     expected = batch[failedAt - 1].Position;
@@ -152,8 +161,12 @@ public sealed partial class ProjectionDaemon
         return expected;
     }
 
-    /// <summary>Projects batch[from..to) and moves the checkpoint in one unit of work; returns the index that failed, or -1.</summary>
-    private async Task<(int FailedAt, Exception? Error)> TryCommitAsync(Runner runner, string checkpointName, GlobalPosition? expected, List<EventEnvelope> batch, int from, int to, bool isRebuild, CancellationToken cancellationToken)
+    /// <summary>
+    /// Projects batch[from..to) and moves the checkpoint, in one unit of work, to the last event's
+    /// position, or to <paramref name="end"/> when the batch runs to its end and one is given. Returns
+    /// the index that failed, or -1.
+    /// </summary>
+    private async Task<(int FailedAt, Exception? Error)> TryCommitAsync(Runner runner, string checkpointName, GlobalPosition? expected, List<EventEnvelope> batch, int from, int to, GlobalPosition? end, bool isRebuild, CancellationToken cancellationToken)
     {
         var tx = await _projectionStore.BeginAsync(runner.Projection.Name, isRebuild, cancellationToken).ConfigureAwait(false);
         await using (tx.ConfigureAwait(false))
@@ -181,7 +194,7 @@ public sealed partial class ProjectionDaemon
                 last = e.Timestamp;
             }
 
-            var position = batch[to - 1].Position;
+            var position = to == batch.Count && end is { } caughtUp ? caughtUp : batch[to - 1].Position;
             await tx.SaveCheckpointAsync(checkpointName, expected, position, cancellationToken).ConfigureAwait(false);
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
             if (!isRebuild)
@@ -203,7 +216,7 @@ public sealed partial class ProjectionDaemon
             LogHandlerRetry(_logger, error, name, envelope.EventId, envelope.Position.ToString(), attempt);
             await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
             delay *= 2;
-            var (failedAt, again) = await TryCommitAsync(runner, checkpointName, expected, single, 0, 1, isRebuild, cancellationToken).ConfigureAwait(false);
+            var (failedAt, again) = await TryCommitAsync(runner, checkpointName, expected, single, 0, 1, end: null, isRebuild, cancellationToken).ConfigureAwait(false);
             if (failedAt < 0)
             {
                 return true;

@@ -70,7 +70,7 @@ public sealed partial class ProjectionDaemon : IHostedService, IAsyncDisposable
     /// <exception cref="KeyNotFoundException">No such projection.</exception>
     public ProjectionStatus GetStatus(string projectionName) => RunnerFor(projectionName).Status;
 
-    /// <summary>Counts the events after a projection's checkpoint (its lag), up to a limit.</summary>
+    /// <summary>Counts the events of the projection's types after its checkpoint (its lag), up to a limit.</summary>
     /// <param name="projectionName">The projection.</param>
     /// <param name="limit">Stop counting here.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
@@ -80,7 +80,7 @@ public sealed partial class ProjectionDaemon : IHostedService, IAsyncDisposable
         var runner = RunnerFor(projectionName);
         var from = runner.Status.Checkpoint ?? await LoadCheckpointAsync(projectionName, cancellationToken).ConfigureAwait(false) ?? GlobalPosition.Start;
         long lag = 0;
-        await foreach (var _ in _store.ReadAllAsync(from, limit, cancellationToken).ConfigureAwait(false))
+        await foreach (var _ in _store.ReadAllAsync(from, limit, runner.Projection.EventTypes, cancellationToken).ConfigureAwait(false))
         {
             lag++;
         }

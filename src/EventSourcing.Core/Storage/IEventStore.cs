@@ -39,10 +39,22 @@ public interface IEventStore
     /// </summary>
     /// <param name="after">Read events after this position; <see cref="GlobalPosition.Start"/> reads from the beginning.</param>
     /// <param name="maxCount">The most events to return.</param>
+    /// <param name="eventTypes">
+    /// When given, only events of these registered type names (including events stored under their
+    /// aliases or under older names upcast into them); the store filters before deserializing.
+    /// </param>
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The events in global order.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxCount"/> is below 0.</exception>
-    IAsyncEnumerable<EventEnvelope> ReadAllAsync(GlobalPosition after, int maxCount = int.MaxValue, CancellationToken cancellationToken = default);
+    IAsyncEnumerable<EventEnvelope> ReadAllAsync(GlobalPosition after, int maxCount = int.MaxValue, IReadOnlyCollection<string>? eventTypes = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Gets the position of the last event a global-log reader can see now (<see cref="GlobalPosition.Start"/>
+    /// when there is none). Every event at or before it is visible to reads that start after this call.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The head of the readable log.</returns>
+    ValueTask<GlobalPosition> GetHeadPositionAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Gets a stream's current version: the version of its last event, or 0 when it does not exist.</summary>
     /// <param name="streamId">The stream.</param>

@@ -53,7 +53,7 @@ public static class PostgresEventSourcingBuilderExtensions
         services.RemoveAll<PostgresCheckpointStore>();
         services.AddSingleton(sp => new PostgresCheckpointStore(sp.GetRequiredService<PostgresDataSourceProvider>().DataSource, sp.GetRequiredService<PostgresOptions>()));
         services.RemoveAll<PostgresProjectionStore>();
-        services.AddSingleton(sp => new PostgresProjectionStore(sp.GetRequiredService<PostgresDataSourceProvider>().DataSource, sp.GetRequiredService<PostgresOptions>(), sp.GetService<TimeProvider>()));
+        services.AddSingleton(sp => new PostgresProjectionStore(sp.GetRequiredService<PostgresDataSourceProvider>().DataSource, sp.GetRequiredService<EventTypeRegistry>(), sp.GetRequiredService<PostgresOptions>(), sp.GetService<TimeProvider>()));
         services.RemoveAll<PostgresSchemaInitializer>();
         services.AddSingleton(sp => new PostgresSchemaInitializer(sp.GetRequiredService<PostgresDataSourceProvider>().DataSource, sp.GetRequiredService<PostgresOptions>()));
 

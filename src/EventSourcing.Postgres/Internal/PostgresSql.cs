@@ -30,7 +30,22 @@ internal sealed class PostgresSql
             order by tx_id, global_position
             limit $3
             """;
+        ReadAllOfTypes = $"""
+            select tx_id, global_position, stream_id, version, event_id, event_type, created_at, metadata, data
+            from {s}.events
+            where (tx_id, global_position) > ($1, $2)
+              and tx_id < pg_snapshot_xmin(pg_current_snapshot())
+              and event_type = any($4)
+            order by tx_id, global_position
+            limit $3
+            """;
         StreamVersion = $"select version from {s}.streams where stream_id = $1";
+        HeadPosition = $"""
+            select tx_id, global_position from {s}.events
+            where tx_id < pg_snapshot_xmin(pg_current_snapshot())
+            order by tx_id desc, global_position desc
+            limit 1
+            """;
 
         LoadSnapshot = $"select version, state_type, schema_version, created_at, data from {s}.snapshots where stream_id = $1";
 
@@ -57,6 +72,7 @@ internal sealed class PostgresSql
             select case when c.reltuples >= 1000000 then c.reltuples::bigint else (select count(*) from {s}.events) end
             from pg_class c where c.oid = '{s}.events'::regclass
             """;
+        CountEventsOfTypes = $"select count(*) from {s}.events where event_type = any($1)";
         LoadCheckpoint = $"select tx_id, position from {s}.checkpoints where name = $1";
         CreateCheckpoint = $"insert into {s}.checkpoints (name, tx_id, position, updated_at) values ($1, $2, $3, now()) on conflict (name) do nothing";
         MoveCheckpoint = $"update {s}.checkpoints set tx_id = $2, position = $3, updated_at = now() where name = $1 and tx_id = $4 and position = $5";
@@ -71,6 +87,12 @@ internal sealed class PostgresSql
     public string ReadStream { get; }
 
     public string ReadAll { get; }
+
+    public string ReadAllOfTypes { get; }
+
+    public string HeadPosition { get; }
+
+    public string CountEventsOfTypes { get; }
 
     public string StreamVersion { get; }
 
