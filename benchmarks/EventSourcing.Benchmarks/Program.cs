@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+using EventSourcing.Benchmarks.Infrastructure;
+using EventSourcing.Testing.Postgres;
+using Npgsql;
+
+namespace EventSourcing.Benchmarks;
+
+/// <summary>
+/// The benchmark runner. <c>--quick</c> (every scenario in under 10 minutes), <c>--smoke</c> (every
+/// benchmark once over tiny data; CI) or <c>--full</c> (the default); any other argument goes to
+/// BenchmarkDotNet (e.g. <c>--filter *Append*</c>; a filtered run does not touch results/). It starts one throwaway PostgreSQL server (or uses
+/// EVENTSOURCING_TEST_POSTGRES), runs the benchmarks against it, stops it, and — except in smoke
+/// mode — copies the reports to benchmarks/results/ and regenerates summary.md with report.py.
+/// </summary>
+public static class Program
+{
+    /// <summary>Runs the benchmarks.</summary>
+    /// <param name="args">The mode flag and BenchmarkDotNet arguments.</param>
+    /// <returns>0 when every benchmark ran, 1 otherwise.</returns>
+    public static async Task<int> Main(string[] args)
+    {
+        var mode = BenchMode.Full;
+        var rest = new List<string>();
+        foreach (var arg in args)
+        {
+            switch (arg)
+            {
+                case "--quick": mode = BenchMode.Quick; break;
+                case "--smoke": mode = BenchMode.Smoke; break;
+                case "--full": mode = BenchMode.Full; break;
+                default: rest.Add(arg); break;
+            }
+        }
+
+        // A run of everything publishes to results/; a filtered run leaves its reports in the artifacts.
+        var complete = !rest.Contains("--filter") && !rest.Contains("-f") && !rest.Contains("--list");
+        if (complete)
+        {
+            rest.AddRange(["--filter", "*"]);
+        }
+
+        var repoRoot = FindRepoRoot();
+        var benchmarks = Path.Combine(repoRoot, "benchmarks");
+        var artifacts = Path.Combine(benchmarks, "BenchmarkDotNet.Artifacts", mode.ToString().ToLowerInvariant());
+        var side = Path.Combine(artifacts, "side");
+        if (Directory.Exists(artifacts))
+        {
+            Directory.Delete(artifacts, recursive: true);
+        }
+
+        Directory.CreateDirectory(side);
+        Environment.SetEnvironmentVariable(BenchSettings.ModeVariable, mode.ToString());
+        Environment.SetEnvironmentVariable(BenchSettings.OutputVariable, side);
+
+        Console.WriteLine($"// EventSourcing benchmarks, {mode} mode: starting PostgreSQL…");
+        Summary[] summaries;
+        var clock = Stopwatch.StartNew();
+        System.Text.StringBuilder environment;
+        await using (var server = await PostgresServer.StartAsync())
+        {
+            Console.WriteLine($"// {server}");
+            Environment.SetEnvironmentVariable(BenchSettings.ServerVariable, server.ConnectionString);
+            var warning = await ServerSetup.PrepareAsync(server);
+            environment = await EnvironmentReport.StartAsync(server, mode, warning, repoRoot);
+            try
+            {
+                summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run([.. rest], BenchConfig.Create(mode, artifacts)).ToArray();
+            }
+            finally
+            {
+                // Let the server stop cleanly: close this process's pooled connections first.
+                NpgsqlConnection.ClearAllPools();
+            }
+        }
+
+        EnvironmentReport.Finish(environment, clock.Elapsed, Path.Combine(artifacts, "environment.md"));
+        var failed = Failures(summaries);
+        foreach (var failure in failed)
+        {
+            Console.Error.WriteLine($"// FAILED: {failure}");
+        }
+
+        if (mode != BenchMode.Smoke && complete && summaries.Length > 0)
+        {
+            Publish(artifacts, Path.Combine(benchmarks, "results"), benchmarks);
+        }
+        else
+        {
+            Console.WriteLine($"// reports in {Path.Combine(artifacts, "results")} (results/ is written only by complete quick or full runs)");
+        }
+
+        Console.WriteLine($"// {summaries.Sum(s => s.Reports.Length)} benchmarks in {clock.Elapsed.TotalMinutes:F1} min, {failed.Count} failed");
+        return failed.Count == 0 && summaries.Length > 0 ? 0 : 1;
+    }
+
+    private static List<string> Failures(Summary[] summaries)
+    {
+        var failed = new List<string>();
+        foreach (var summary in summaries)
+        {
+            if (summary.HasCriticalValidationErrors)
+            {
+                failed.Add($"{summary.Title}: validation errors: {string.Join("; ", summary.ValidationErrors.Select(e => e.Message))}");
+            }
+
+            foreach (var benchmark in summary.BenchmarksCases)
+            {
+                var report = summary[benchmark];
+                if (report is null || !report.Success || report.ResultStatistics is null)
+                {
+                    failed.Add(benchmark.DisplayInfo);
+                }
+            }
+        }
+
+        return failed;
+    }
+
+    /// <summary>Copies the reports to results/ (replacing the previous run's) and runs report.py.</summary>
+    private static void Publish(string artifacts, string results, string benchmarks)
+    {
+        Directory.CreateDirectory(results);
+        foreach (var old in Directory.GetFiles(results, "*-report*").Concat(Directory.GetFiles(results, "contention-conflicts.csv")))
+        {
+            File.Delete(old);
+        }
+
+        foreach (var file in Directory.GetFiles(Path.Combine(artifacts, "results")))
+        {
+            var name = Path.GetFileName(file);
+            if (name.EndsWith("-report.csv", StringComparison.Ordinal) || name.EndsWith("-report-github.md", StringComparison.Ordinal))
+            {
+                File.Copy(file, Path.Combine(results, name.Replace("EventSourcing.Benchmarks.Scenarios.", string.Empty, StringComparison.Ordinal)), overwrite: true);
+            }
+        }
+
+        foreach (var file in Directory.GetFiles(Path.Combine(artifacts, "side")))
+        {
+            File.Copy(file, Path.Combine(results, Path.GetFileName(file)), overwrite: true);
+        }
+
+        File.Copy(Path.Combine(artifacts, "environment.md"), Path.Combine(results, "environment.md"), overwrite: true);
+        try
+        {
+            using var python = Process.Start(new ProcessStartInfo("python3", $"\"{Path.Combine(benchmarks, "report.py")}\"") { UseShellExecute = false });
+            python?.WaitForExit();
+            Console.WriteLine(python?.ExitCode == 0 ? "// results/summary.md and the chart regenerated" : "// report.py failed; run it by hand: python3 benchmarks/report.py");
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            Console.WriteLine("// python3 not found; run python3 benchmarks/report.py to regenerate results/summary.md");
+        }
+    }
+
+    private static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "EventSourcing.Core.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        return Directory.GetCurrentDirectory();
+    }
+}

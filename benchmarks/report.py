@@ -1,0 +1,347 @@
+#!/usr/bin/env python3
+"""Regenerates benchmarks/results/summary.md and benchmarks/results/load-vs-length.svg from the
+BenchmarkDotNet CSV reports in benchmarks/results/ (standard library only).
+
+    python3 benchmarks/report.py [results-dir]
+
+Ratio conventions (issue 7):
+  * ours/raw is a throughput ratio: raw time / our time (1.0 = as fast as raw Npgsql, higher is better);
+  * "x faster than Marten" is Marten's time / our time.
+Every figure in summary.md comes from the CSVs; nothing is typed by hand.
+"""
+
+import csv
+import math
+import os
+import re
+import sys
+from datetime import datetime, timezone
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RESULTS = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "results")
+
+PARAM_COLUMNS = ("Events", "Length", "Backend", "Snapshots")
+
+
+def number(text):
+    text = (text or "").strip().replace(",", "")
+    if text in ("", "NA", "-", "?"):
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def load():
+    """{(class, method, params): {"mean": ns, "alloc": bytes}} from every *-report.csv."""
+    rows = {}
+    for name in sorted(os.listdir(RESULTS)):
+        if not name.endswith("-report.csv"):
+            continue
+        cls = name[: -len("-report.csv")].split(".")[-1]
+        with open(os.path.join(RESULTS, name), newline="", encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                params = tuple((p, row[p]) for p in PARAM_COLUMNS if p in row)
+                # The median of the measured iterations: one iteration disturbed by another process on
+                # these shared cores moves it far less than the mean. The mean when there is no median.
+                median = number(row.get("Median [ns]"))
+                rows[(cls, row["Method"], params)] = {
+                    "mean": median if median is not None else number(row.get("Mean [ns]")),
+                    "alloc": number(row.get("Allocated [B]")),
+                }
+    return rows
+
+
+def side_csv(name):
+    path = os.path.join(RESULTS, name)
+    if not os.path.exists(path):
+        return []
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def environment():
+    path = os.path.join(RESULTS, "environment.md")
+    env = {}
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                m = re.match(r"^\| (.+?) \| (.+) \|$", line.strip())
+                if m:
+                    env[m.group(1)] = m.group(2)
+    return env
+
+
+def fmt_time(ns):
+    if ns is None:
+        return "n/a"
+    for unit, scale in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
+        if ns >= scale:
+            return f"{ns / scale:.3g} {unit}" if ns / scale < 100 else f"{ns / scale:.0f} {unit}"
+    return f"{ns:.3g} ns"
+
+
+def fmt_rate(per_second):
+    if per_second is None:
+        return "n/a"
+    if per_second >= 1e6:
+        return f"{per_second / 1e6:.2f} M/s"
+    if per_second >= 1e3:
+        return f"{per_second / 1e3:.1f} k/s"
+    return f"{per_second:.0f}/s"
+
+
+def fmt_ratio(r, suffix="", digits=2):
+    return "n/a" if r is None else f"{r:.{digits}f}{suffix}"
+
+
+def verdict(value, target, higher_is_better=True):
+    if value is None:
+        return "NOT RUN"
+    ok = value >= target if higher_is_better else value <= target
+    return "PASS" if ok else "**MISS**"
+
+
+def ratio(numerator, denominator):
+    if numerator is None or denominator is None or denominator == 0:
+        return None
+    return numerator / denominator
+
+
+# Scenario rows of the main table:
+# (label, class, params, our method ("Class.Method" when it lives in another class), raw method,
+#  raw target, Marten target, note)
+SCENARIOS = [
+    ("Append 1 event to a new stream, 1 writer", "AppendOneEventBenchmarks", (), "Ours", "RawNpgsql", 0.85, 2.0, "per append"),
+    ("Append 1 event to a new stream, 8 writers", "AppendConcurrentBenchmarks", (), "Ours", "RawNpgsql", 0.85, 2.0, "per append; 8 × 16 per invocation"),
+    ("Append 1,000 events in one call", "AppendBatchBenchmarks", (), "Ours", "RawNpgsqlCopy", 0.67, 2.0, "raw = binary COPY"),
+    ("8 writers contending on one stream", "ContentionBenchmarks", (), "Ours", "RawNpgsql", None, None, "per successful append"),
+    ("Load aggregate, 10,000 events", "LoadAggregateBenchmarks", (("Events", "10000"),), "Ours", "RawNpgsql", 0.77, 3.5, "no snapshot"),
+    ("Load aggregate, 100,000 events", "LoadAggregateBenchmarks", (("Events", "100000"),), "Ours", "RawNpgsql", 0.77, None, "no snapshot"),
+    ("Load from snapshot + 50-event tail", "SnapshotLoadBenchmarks", (), "Ours", "RawNpgsql", 0.9, 1.0, "10,000-event stream"),
+    ("Read the global log (200,000 events)", "GlobalLogBenchmarks", (), "Ours", "RawNpgsql", 0.77, 2.5, ""),
+    ("Rebuild balance projection (200,000 events)", "RebuildProjectionBenchmarks", (), "RebuildWithDaemonBenchmarks.Ours", "RawNpgsql",
+     0.67, 4.0, "ours = the Core ProjectionDaemon.RebuildAsync; raw = read all + batched upsert"),
+    ("Rebuild through the store's read path", "RebuildProjectionBenchmarks", (), "Ours", "RawNpgsql", None, None,
+     "ours = ReadAllAsync + raw's fold and batched upsert"),
+]
+
+
+def main():
+    rows = load()
+    env = environment()
+
+    def mean(cls, method, params=()):
+        row = rows.get((cls, method, tuple(params)))
+        return row["mean"] if row else None
+
+    def alloc(cls, method, params=()):
+        row = rows.get((cls, method, tuple(params)))
+        return row["alloc"] if row else None
+
+    out = []
+    w = out.append
+    w("# Benchmark summary")
+    w("")
+    w(f"Generated by `benchmarks/report.py` from the BenchmarkDotNet CSVs in this folder "
+      f"({datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M')} UTC); do not edit by hand.")
+    w("")
+    w(f"Run: **{env.get('mode', '?').split(' ')[0]}** mode, {env.get('started (UTC)', '?')} UTC, commit {env.get('git commit', '?')}; "
+      f"{env.get('CPU', '?')}, {env.get('logical cores', '?')} cores; {env.get('.NET', '?')}; Npgsql {env.get('Npgsql', '?')}; "
+      f"Marten {env.get('Marten', '?')}; {env.get('PostgreSQL', '?').split(' on ')[0]} "
+      f"(fsync={env.get('pg: fsync', '?')}, synchronous_commit={env.get('pg: synchronous_commit', '?')}), "
+      f"on the same 2 cores. Details: [environment.md](environment.md).")
+    w("")
+    w("> **Noise.** Client, PostgreSQL and other engineers' builds and test databases share 2 cores and one disk; "
+      "absolute times move by ±30% and more between runs, and so do ratios whose two sides ran minutes apart "
+      "(appends are the most exposed: they wait on fsync, which other databases on the disk also issue). "
+      "A quick-mode run has only 3 measured iterations per case: read a ratio within ~15% of its target as "
+      "neither a firm PASS nor a firm MISS, and compare several runs before concluding.")
+    w("")
+    w("Ratios: **ours/raw** = raw Npgsql time ÷ our time (throughput ratio; 1.00 = the physical limit); "
+      "**× Marten** = Marten (default configuration) time ÷ our time. Times are per operation: the median of the measured iterations (BenchmarkDotNet's Median column).")
+    w("")
+    w("| Scenario | In-memory | Ours (Postgres) | Raw Npgsql | Marten | Marten Quick | ours/raw | target | | × Marten | target | |")
+    w("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|")
+    for label, cls, params, ours_method, raw_method, raw_target, marten_target, note in SCENARIOS:
+        ours = mean(*ours_method.split("."), params) if "." in ours_method else mean(cls, ours_method, params)
+        raw = mean(cls, raw_method, params)
+        marten = mean(cls, "Marten", params)
+        quick = mean(cls, "MartenQuick", params)
+        memory = mean(cls, "InMemory", params)
+        if all(v is None for v in (ours, raw, marten, quick, memory)):
+            continue
+        vs_raw = ratio(raw, ours)
+        vs_marten = ratio(marten, ours)
+        raw_cells = (f"≥ {raw_target:.2f}", verdict(vs_raw, raw_target)) if raw_target else ("—", "")
+        marten_cells = (f"≥ {marten_target:g}×", verdict(vs_marten, marten_target)) if marten_target else ("—", "")
+        w(f"| {label}{' (' + note + ')' if note else ''} | {fmt_time(memory) if memory is not None else '—'} | {fmt_time(ours)} | "
+          f"{fmt_time(raw)} | {fmt_time(marten)} | {fmt_time(quick) if quick is not None else '—'} | "
+          f"{fmt_ratio(vs_raw)} | {raw_cells[0]} | {raw_cells[1]} | {fmt_ratio(vs_marten, '×')} | {marten_cells[0]} | {marten_cells[1]} |")
+    w("")
+
+    # Contention: throughput of successful appends and conflicts.
+    conflicts = {r["Method"]: r for r in side_csv("contention-conflicts.csv")}
+    if any(mean("ContentionBenchmarks", m) for m in ("Ours", "RawNpgsql")):
+        w("### 8 writers contending on one stream (read version → append expecting it → retry on conflict)")
+        w("")
+        w("| System | successful appends/s | conflicts per successful append |")
+        w("|---|---:|---:|")
+        for method, label in (("InMemory", "In-memory"), ("Ours", "Ours (Postgres)"), ("RawNpgsql", "Raw Npgsql (unique violation)"),
+                              ("Marten", "Marten"), ("MartenQuick", "Marten Quick")):
+            t = mean("ContentionBenchmarks", method)
+            if t is None:
+                continue
+            c = conflicts.get(method, {}).get("ConflictsPerSuccess", "n/a")
+            w(f"| {label} | {fmt_rate(1e9 / t)} | {c} |")
+        w("")
+
+    # The other issues' targets.
+    w("### Targets of the other issues")
+    w("")
+    w("| Issue | Target | Measured | |")
+    w("|---|---|---:|---|")
+
+    def line(issue, target, measured, status):
+        w(f"| {issue} | {target} | {measured} | {status} |")
+
+    append_rate = ratio(1e9, mean("InMemoryTargetBenchmarks", "AppendInBatchesOf100"))
+    replay_rate = ratio(1e9, mean("InMemoryTargetBenchmarks", "ReplayIntoAggregate"))
+    line("#2 in-memory", "≥ 1,000,000 appended events/s (batches of 100)", fmt_rate(append_rate), verdict(append_rate, 1e6))
+    line("#2 in-memory", "≥ 5,000,000 replayed events/s into an aggregate", fmt_rate(replay_rate), verdict(replay_rate, 5e6))
+
+    def time_ratio(cls, params=(), raw_method="RawNpgsql"):
+        return ratio(mean(cls, "Ours", params), mean(cls, raw_method, params))
+
+    r = time_ratio("AppendOneEventBenchmarks")
+    line("#3 Postgres", "1 event to a new stream ≤ 1.15× raw INSERT time", fmt_ratio(r, "×", 3), verdict(r, 1.15, False))
+    r = time_ratio("AppendBatchBenchmarks", raw_method="RawNpgsqlCopy")
+    line("#3 Postgres", "1,000-event batch ≤ 1.5× raw binary COPY time", fmt_ratio(r, "×", 3), verdict(r, 1.5, False))
+    r = ratio(mean("AppendConcurrentBenchmarks", "RawNpgsql"), mean("AppendConcurrentBenchmarks", "Ours"))
+    line("#3 Postgres", "8 writers ≥ 0.85× raw throughput", fmt_ratio(r, "×", 3), verdict(r, 0.85))
+    r = time_ratio("LoadAggregateBenchmarks", (("Events", "10000"),))
+    line("#3 Postgres", "load a 10,000-event stream ≤ 1.3× raw read + deserialize + apply", fmt_ratio(r, "×", 3), verdict(r, 1.3, False))
+    r = time_ratio("GlobalLogBenchmarks")
+    line("#3 Postgres", "read 200,000 events of the global log ≤ 1.3× raw", fmt_ratio(r, "×", 3), verdict(r, 1.3, False))
+    rebuild_events = 200_000
+    daemon = mean("RebuildWithDaemonBenchmarks", "Ours")
+    read_path = mean("RebuildProjectionBenchmarks", "Ours")
+    raw_rebuild = mean("RebuildProjectionBenchmarks", "RawNpgsql")
+    marten_rebuild = mean("RebuildProjectionBenchmarks", "Marten")
+
+    def events_per_second(t):
+        return f"{fmt_rate(rebuild_events * 1e9 / t)} events" if t else "n/a"
+
+    r = ratio(daemon, raw_rebuild)
+    line("#4 projections", f"rebuild (Core projection daemon) over 200,000 events ≤ 1.5× raw time; ours {events_per_second(daemon)}, "
+         f"raw {events_per_second(raw_rebuild)}, Marten {events_per_second(marten_rebuild)}", fmt_ratio(r, "×", 3), verdict(r, 1.5, False))
+    r = ratio(read_path, raw_rebuild)
+    line("#4 projections", f"the same rebuild through ReadAllAsync + batched upsert ≤ 1.5× raw; {events_per_second(read_path)}",
+         fmt_ratio(r, "×", 3), verdict(r, 1.5, False))
+    r = ratio(marten_rebuild, daemon)
+    line("#4 projections", "rebuild (projection daemon) vs Marten's daemon rebuild ≥ 4× faster", fmt_ratio(r, "×", 3), verdict(r, 4.0))
+
+    load_alloc = alloc("LoadAggregateBenchmarks", "Ours", (("Events", "10000"),))
+    objects_alloc = alloc("LoadAggregateBenchmarks", "EventObjectsOnly", (("Events", "10000"),))
+    r = ratio(load_alloc, objects_alloc)
+    line("#7 allocations", "loading 10,000 events allocates ≤ 1.5× the event objects' bytes"
+         + (f" ({load_alloc / 1e6:.2f} MB vs {objects_alloc / 1e6:.2f} MB)" if r else ""), fmt_ratio(r, "×", 3), verdict(r, 1.5, False))
+
+    def curve(backend, length, snapshots):
+        return mean("LoadCurveBenchmarks", "Load", (("Length", str(length)), ("Backend", backend), ("Snapshots", str(snapshots))))
+
+    for backend, label in (("InMemory", "in-memory"), ("Postgres", "Postgres")):
+        big, small = curve(backend, 100000, True), curve(backend, 100, True)
+        r = ratio(big, small)
+        line("#5 snapshots", f"{label}: with snapshots, 100,000 events ≤ 2× the 100-event load", fmt_ratio(r, "×", 3), verdict(r, 2.0, False))
+        big, mid = curve(backend, 100000, False), curve(backend, 10000, False)
+        r = ratio(big, mid)
+        status = "NOT RUN" if r is None else ("PASS" if 5 <= r <= 15 else "**MISS**")
+        line("#5 snapshots", f"{label}: without snapshots cost grows linearly (100,000 vs 10,000 events: 5–15×, 10× = linear)", fmt_ratio(r, "×", 3), status)
+    per_event = ratio(curve("InMemory", 100000, False), 100000)
+    line("#5 snapshots", "in-memory replay cost per event ≤ 100 ns (100,000-event load)", "n/a" if per_event is None else f"{per_event:.0f} ns",
+         verdict(per_event, 100, False))
+    w("")
+
+    # The load-vs-length table and chart.
+    lengths = sorted({int(dict(k[2]).get("Length", 0)) for k in rows if k[0] == "LoadCurveBenchmarks"})
+    if lengths:
+        w("### Aggregate load time vs stream length (snapshots every 100 events)")
+        w("")
+        w("![Load time vs stream length](load-vs-length.svg)")
+        w("")
+        w("| Events | In-memory | In-memory + snapshots | Postgres | Postgres + snapshots |")
+        w("|---:|---:|---:|---:|---:|")
+        for n in lengths:
+            w(f"| {n:,} | {fmt_time(curve('InMemory', n, False))} | {fmt_time(curve('InMemory', n, True))} | "
+              f"{fmt_time(curve('Postgres', n, False))} | {fmt_time(curve('Postgres', n, True))} |")
+        w("")
+        chart(lengths, curve)
+
+    w("Full BenchmarkDotNet reports: the `*-report-github.md` files in this folder.")
+    with open(os.path.join(RESULTS, "summary.md"), "w", encoding="utf-8") as f:
+        f.write("\n".join(out) + "\n")
+    print(f"wrote {os.path.join(RESULTS, 'summary.md')}")
+
+
+def chart(lengths, curve):
+    """A log-log line chart of load time against stream length, as a standalone SVG."""
+    series = [
+        ("Postgres", False, "Postgres, full replay", "#d62728", ""),
+        ("Postgres", True, "Postgres, snapshots every 100", "#d62728", "6,4"),
+        ("InMemory", False, "In-memory, full replay", "#1f77b4", ""),
+        ("InMemory", True, "In-memory, snapshots every 100", "#1f77b4", "6,4"),
+    ]
+    points = {s: [(n, curve(s[0], n, s[1])) for n in lengths] for s in series}
+    values = [v for pts in points.values() for _, v in pts if v]
+    if not values:
+        return
+    width, height, left, right, top, bottom = 760, 440, 80, 270, 40, 60
+    x0, x1 = math.log10(min(lengths)), math.log10(max(lengths))
+    y0, y1 = math.floor(math.log10(min(values))), math.ceil(math.log10(max(values)))
+    x1 = x1 if x1 > x0 else x0 + 1
+    y1 = y1 if y1 > y0 else y0 + 1
+
+    def px(n):
+        return left + (math.log10(n) - x0) / (x1 - x0) * (width - left - right)
+
+    def py(v):
+        return height - bottom - (math.log10(v) - y0) / (y1 - y0) * (height - top - bottom)
+
+    svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+           f'font-family="sans-serif" font-size="12">',
+           f'<rect width="{width}" height="{height}" fill="white"/>',
+           f'<text x="{left}" y="22" font-size="15" font-weight="bold">Aggregate load time vs stream length</text>']
+    for e in range(int(y0), int(y1) + 1):
+        y = py(10 ** e)
+        svg.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#ddd"/>')
+        svg.append(f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end">{fmt_time(10 ** e)}</text>')
+    for n in lengths:
+        x = px(n)
+        svg.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{height - bottom}" stroke="#eee"/>')
+        svg.append(f'<text x="{x:.1f}" y="{height - bottom + 18}" text-anchor="middle">{n:,}</text>')
+    svg.append(f'<text x="{(left + width - right) / 2:.1f}" y="{height - 18}" text-anchor="middle">events in the stream (log scale)</text>')
+    svg.append(f'<text x="18" y="{(top + height - bottom) / 2:.1f}" text-anchor="middle" '
+               f'transform="rotate(-90 18 {(top + height - bottom) / 2:.1f})">median load time (log scale)</text>')
+    svg.append(f'<rect x="{left}" y="{top}" width="{width - left - right}" height="{height - top - bottom}" fill="none" stroke="#999"/>')
+    for i, s in enumerate(series):
+        pts = [(px(n), py(v)) for n, v in points[s] if v]
+        if not pts:
+            continue
+        dash = f' stroke-dasharray="{s[4]}"' if s[4] else ""
+        svg.append(f'<polyline fill="none" stroke="{s[3]}" stroke-width="2"{dash} points="'
+                   + " ".join(f"{x:.1f},{y:.1f}" for x, y in pts) + '"/>')
+        for x, y in pts:
+            svg.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{s[3]}"/>')
+        ly = top + 10 + i * 22
+        lx = width - right + 16
+        svg.append(f'<line x1="{lx}" y1="{ly}" x2="{lx + 28}" y2="{ly}" stroke="{s[3]}" stroke-width="2"{dash}/>')
+        svg.append(f'<text x="{lx + 34}" y="{ly + 4}">{s[2]}</text>')
+    svg.append("</svg>")
+    with open(os.path.join(RESULTS, "load-vs-length.svg"), "w", encoding="utf-8") as f:
+        f.write("\n".join(svg) + "\n")
+
+
+if __name__ == "__main__":
+    main()
