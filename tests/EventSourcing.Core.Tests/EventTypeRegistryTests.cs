@@ -150,4 +150,18 @@ public sealed class EventTypeRegistryTests
         Assert.Equal("{\"amount\":2.5,\"currency\":\"EUR\"}", Encoding.UTF8.GetString(bytes));
         Assert.Equal(new DepositedV2(2.5m, "EUR"), registry.DeserializeEvent("deposited", bytes, Guid.NewGuid(), Stream, 1, out _));
     }
+
+    [Fact]
+    public void Stored_names_read_into_a_buffer_resolve_like_strings()
+    {
+        var registry = Registry().Register<DepositedV2>("deposited", "cash-in");
+        var buffer = "xxcash-inxx".ToCharArray();
+        var read = registry.DeserializeEvent(buffer.AsSpan(2, 7), "{\"amount\":3,\"currency\":\"EUR\"}"u8, Guid.NewGuid(), Stream, 1, out var name);
+        Assert.Equal(new DepositedV2(3, "EUR"), read);
+        Assert.Equal("deposited", name);
+        var ex = Assert.Throws<UnknownEventTypeException>(() => registry.DeserializeEvent("nope".AsSpan(), "{}"u8, Guid.NewGuid(), Stream, 1, out _));
+        Assert.Equal("nope", ex.TypeName);
+        var bad = Assert.Throws<EventDeserializationException>(() => registry.DeserializeEvent("deposited".AsSpan(), "[1"u8, Guid.NewGuid(), Stream, 1, out _));
+        Assert.Equal("deposited", bad.TypeName);
+    }
 }

@@ -36,6 +36,28 @@ public sealed partial class EventTypeRegistry
         }
     }
 
+    /// <summary>
+    /// As <see cref="DeserializeEvent(string, ReadOnlySpan{byte}, Guid, StreamId, long, out string)"/>, for a
+    /// stored name read into a buffer: no string is allocated unless the event cannot be read.
+    /// </summary>
+    internal object DeserializeEvent(ReadOnlySpan<char> storedName, ReadOnlySpan<byte> utf8Json, Guid eventId, StreamId streamId, long streamVersion, out string currentName)
+    {
+        if (!TryResolve(storedName, out var entry))
+        {
+            return DeserializeEvent(storedName.ToString(), utf8Json, eventId, streamId, streamVersion, out currentName);
+        }
+
+        try
+        {
+            return DeserializeEntry(entry, utf8Json, out currentName);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or InvalidCastException or NotSupportedException or ArgumentException or FormatException)
+        {
+            var name = storedName.ToString();
+            return Unreadable(new EventDeserializationException(eventId, streamId, streamVersion, name, ex), name, utf8Json, out currentName);
+        }
+    }
+
     private object DeserializeEntry(EventTypeEntry entry, ReadOnlySpan<byte> utf8Json, out string currentName)
     {
         var current = entry;
