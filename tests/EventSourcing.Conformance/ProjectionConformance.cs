@@ -321,6 +321,27 @@ public abstract class ProjectionConformance
         Assert.Equal(2, await events.GetStreamVersionAsync(stream, Ct));
     }
 
+    [Fact]
+    public async Task A_batch_projection_gets_whole_batches_and_a_failing_batch_is_narrowed_to_its_event()
+    {
+        var (events, projections) = await CreateBackendAsync(TestData.NewRegistry(), []);
+        var stream = TestData.NewStream();
+        await events.AppendAsync(stream, ExpectedVersion.NoStream, TestData.Increments(60), Ct);
+        await events.AppendAsync(stream, ExpectedVersion.Exactly(60), [new EventData(new Incremented(666)), new EventData(new Incremented(1))], Ct);
+        var poison = await ReadAsync(events, stream, 61);
+        var projection = new BatchTotalsProjection("batched");
+        projection.Model.PoisonAmount = 666;
+        await using var daemon = new ProjectionDaemon(events, projections, [projection], Fast(ProjectionFailurePolicy.DeadLetter, batch: 20));
+        await daemon.StartAsync(Ct);
+
+        await daemon.WaitForPositionAsync("batched", await HeadAsync(events), Ct);
+
+        Assert.Equal(Enumerable.Range(1, 60).Sum() + 1, projection.Model.TotalOf(stream));
+        Assert.InRange(projection.Batches, 4, 10);
+        Assert.True(projection.Singles >= 1);
+        Assert.Equal(poison.EventId, Assert.Single(await projections.GetDeadLettersAsync("batched", Ct)).EventId);
+    }
+
     private static async Task<EventEnvelope> ReadAsync(IEventStore store, StreamId stream, long version)
     {
         await foreach (var e in store.ReadStreamAsync(stream, version, 1, Ct))

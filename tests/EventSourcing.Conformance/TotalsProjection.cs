@@ -99,3 +99,41 @@ public sealed class TotalsProjection(string name) : IRebuildableProjection
         return ValueTask.CompletedTask;
     }
 }
+
+/// <summary>The same read model applied a batch at a time, counting the batches it was given.</summary>
+public sealed class BatchTotalsProjection(string name) : IBatchProjection
+{
+    private readonly TotalsProjection _inner = new(name);
+
+    /// <inheritdoc />
+    public string Name => _inner.Name;
+
+    /// <inheritdoc />
+    public IReadOnlyCollection<string> EventTypes => _inner.EventTypes;
+
+    /// <summary>Batches received through <see cref="ProjectBatchAsync"/>.</summary>
+    public int Batches { get; private set; }
+
+    /// <summary>Events received one at a time (the fallback after a failed batch).</summary>
+    public int Singles { get; private set; }
+
+    /// <summary>The wrapped per-event read model.</summary>
+    public TotalsProjection Model => _inner;
+
+    /// <inheritdoc />
+    public async ValueTask ProjectBatchAsync(IReadOnlyList<EventEnvelope> batch, ProjectionContext context, CancellationToken cancellationToken = default)
+    {
+        Batches++;
+        foreach (var e in batch)
+        {
+            await _inner.ProjectAsync(e, context, cancellationToken);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask ProjectAsync(EventEnvelope envelope, ProjectionContext context, CancellationToken cancellationToken = default)
+    {
+        Singles++;
+        return _inner.ProjectAsync(envelope, context, cancellationToken);
+    }
+}

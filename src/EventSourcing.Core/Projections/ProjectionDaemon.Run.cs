@@ -128,7 +128,13 @@ public sealed partial class ProjectionDaemon
         var start = 0;
         while (start < batch.Count || (start == 0 && end is not null))
         {
-            var (failedAt, error) = await TryCommitAsync(runner, checkpointName, expected, batch, start, batch.Count, end, isRebuild, cancellationToken).ConfigureAwait(false);
+            var (failedAt, error) = await TryCommitAsync(runner, checkpointName, expected, batch, start, batch.Count, end, isRebuild, cancellationToken, asBatch: runner.Projection is IBatchProjection).ConfigureAwait(false);
+            if (failedAt >= 0 && runner.Projection is IBatchProjection)
+            {
+                // The batch failed as a whole: apply it event by event to find the failing one.
+                (failedAt, error) = await TryCommitAsync(runner, checkpointName, expected, batch, start, batch.Count, end, isRebuild, cancellationToken).ConfigureAwait(false);
+            }
+
             if (failedAt < 0)
             {
                 return end ?? batch[^1].Position;
@@ -166,13 +172,42 @@ public sealed partial class ProjectionDaemon
     /// position, or to <paramref name="end"/> when the batch runs to its end and one is given. Returns
     /// the index that failed, or -1.
     /// </summary>
-    private async Task<(int FailedAt, Exception? Error)> TryCommitAsync(Runner runner, string checkpointName, GlobalPosition? expected, List<EventEnvelope> batch, int from, int to, GlobalPosition? end, bool isRebuild, CancellationToken cancellationToken)
+    private async Task<(int FailedAt, Exception? Error)> TryCommitAsync(Runner runner, string checkpointName, GlobalPosition? expected, List<EventEnvelope> batch, int from, int to, GlobalPosition? end, bool isRebuild, CancellationToken cancellationToken, bool asBatch = false)
     {
         var tx = await _projectionStore.BeginAsync(runner.Projection.Name, isRebuild, cancellationToken).ConfigureAwait(false);
         await using (tx.ConfigureAwait(false))
         {
             long handled = 0;
             DateTimeOffset? last = null;
+            if (asBatch)
+            {
+                var events = new List<EventEnvelope>(to - from);
+                for (var i = from; i < to; i++)
+                {
+                    if (runner.Handles(batch[i]))
+                    {
+                        events.Add(batch[i]);
+                    }
+                }
+
+                if (events.Count > 0)
+                {
+                    try
+                    {
+                        await ((IBatchProjection)runner.Projection).ProjectBatchAsync(events, tx.Context, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+                    {
+                        return (from, ex);
+                    }
+
+                    handled = events.Count;
+                    last = events[^1].Timestamp;
+                }
+
+                from = to;
+            }
+
             for (var i = from; i < to; i++)
             {
                 var e = batch[i];
