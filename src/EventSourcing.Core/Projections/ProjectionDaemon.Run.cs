@@ -262,8 +262,12 @@ public sealed partial class ProjectionDaemon
 
         // A failure might be the store itself going away mid-handler: probe it, and let a store error
         // take the back-off-and-resume path rather than stopping or dead-lettering a good event.
+        // The probe runs a statement: a backend may not reach the server until it does.
         var probe = await _projectionStore.BeginAsync(name, isRebuild, cancellationToken).ConfigureAwait(false);
-        await probe.DisposeAsync().ConfigureAwait(false);
+        await using (probe.ConfigureAwait(false))
+        {
+            await probe.LoadCheckpointAsync(checkpointName, cancellationToken).ConfigureAwait(false);
+        }
 
         if (_options.OnFailure == ProjectionFailurePolicy.DeadLetter)
         {
