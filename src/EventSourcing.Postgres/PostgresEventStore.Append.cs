@@ -13,6 +13,10 @@ public sealed partial class PostgresEventStore
     /// <remarks>
     /// One round trip whatever the batch size: the events travel as arrays (payloads as UTF-8 bytes)
     /// and are inserted with <c>unnest … with ordinality</c>. A cancelled or broken call writes nothing.
+    /// With an exact expected version (or <see cref="ExpectedVersion.NoStream"/>) and no inline
+    /// projections, the append is one plain SQL statement (a single event as plain values, not arrays);
+    /// only when its expectation fails does a second round trip call the schema's <c>append</c>
+    /// function, which reports the conflict with the actual version or recognises an idempotent retry.
     /// With inline projections, the append, the projections' writes and the commit share one transaction.
     /// </remarks>
     public async ValueTask<AppendResult> AppendAsync(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<EventData> events, CancellationToken cancellationToken = default)
@@ -37,22 +41,25 @@ public sealed partial class PostgresEventStore
         var now = _time.GetUtcNow().ToUniversalTime();
         now = new DateTimeOffset(now.Ticks - (now.Ticks % 10), TimeSpan.Zero);
 
+        // The fast path: an exact expectation, no inline projections (they need the function's result
+        // inside their transaction); one event goes as plain values, more as arrays.
+        var fastSql = _inline.Length != 0 || !expectedVersion.IsExact ? null : _fastSql.For(noStream: expectedVersion.Value == 0, single: count == 1);
+
         var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
-        using var command = new NpgsqlCommand(_sql.Append, connection) { CommandTimeout = _commandTimeout };
-        var parameters = command.Parameters;
-        parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = streamId.Value });
-        parameters.Add(new NpgsqlParameter<long> { NpgsqlDbType = NpgsqlDbType.Bigint, TypedValue = expectedVersion.Value });
-        parameters.Add(new NpgsqlParameter<Guid[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid, TypedValue = ids });
-        parameters.Add(new NpgsqlParameter<string[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = types });
-        parameters.Add(new NpgsqlParameter<byte[][]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Json, TypedValue = data });
-        parameters.Add(new NpgsqlParameter<byte[]?[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Json, TypedValue = metadata });
-        parameters.Add(new NpgsqlParameter<DateTimeOffset> { NpgsqlDbType = NpgsqlDbType.TimestampTz, TypedValue = now });
+        using var command = new NpgsqlCommand(fastSql ?? _sql.Append, connection) { CommandTimeout = _commandTimeout };
+        AddAppendParameters(command.Parameters, streamId, expectedVersion, ids, types, data, metadata, now, single: fastSql is not null && count == 1);
 
         AppendResult result;
         try
         {
-            if (_inline.Length == 0)
+            if (fastSql is not null)
+            {
+                await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+                result = await ExecuteFastAppendAsync(command, streamId, expectedVersion.Value + count, cancellationToken).ConfigureAwait(false)
+                    ?? await FallBackToFunctionAsync(command, streamId, expectedVersion, ids, types, data, metadata, now, cancellationToken).ConfigureAwait(false);
+            }
+            else if (_inline.Length == 0)
             {
                 await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
                 result = await ExecuteAppendAsync(command, streamId, cancellationToken).ConfigureAwait(false);
@@ -73,6 +80,66 @@ public sealed partial class PostgresEventStore
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// The single statement of <see cref="FastPathSql"/>: the result when the events were written, null
+    /// when the expectation did not hold (nothing written: no row, or a row of NULLs).
+    /// </summary>
+    private static async Task<AppendResult?> ExecuteFastAppendAsync(NpgsqlCommand command, StreamId streamId, long nextVersion, CancellationToken cancellationToken)
+    {
+        var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleRow, cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false) || reader.IsDBNull(0))
+        {
+            return null;
+        }
+
+        var position = new GlobalPosition(reader.GetFieldValue<ulong>(0), reader.GetInt64(1));
+        return new AppendResult(streamId, nextVersion, position, AlreadyAppended: false);
+    }
+
+    /// <summary>
+    /// After a failed fast path: the same append through the append function (a second round trip and
+    /// transaction), which applies the idempotency rule or raises ES409 with the actual version. It may
+    /// also write, if the stream reached the expected version in between: a valid outcome.
+    /// </summary>
+    private async Task<AppendResult> FallBackToFunctionAsync(NpgsqlCommand command, StreamId streamId, ExpectedVersion expectedVersion, Guid[] ids, string[] types, byte[][] data, byte[]?[] metadata, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        command.CommandText = _sql.Append;
+        command.Parameters.Clear();
+        AddAppendParameters(command.Parameters, streamId, expectedVersion, ids, types, data, metadata, now, single: false);
+        await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+        return await ExecuteAppendAsync(command, streamId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The parameters of the append function and of <see cref="FastPathSql"/>, in their order: stream,
+    /// expected version, ids, types, payloads, metadata (arrays, or single values for
+    /// <paramref name="single"/>), timestamp.
+    /// </summary>
+    private static void AddAppendParameters(NpgsqlParameterCollection parameters, StreamId streamId, ExpectedVersion expectedVersion, Guid[] ids, string[] types, byte[][] data, byte[]?[] metadata, DateTimeOffset now, bool single)
+    {
+        parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = streamId.Value });
+        parameters.Add(new NpgsqlParameter<long> { NpgsqlDbType = NpgsqlDbType.Bigint, TypedValue = expectedVersion.Value });
+        if (single)
+        {
+            parameters.Add(new NpgsqlParameter<Guid> { NpgsqlDbType = NpgsqlDbType.Uuid, TypedValue = ids[0] });
+            parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = types[0] });
+            parameters.Add(new NpgsqlParameter<byte[]> { NpgsqlDbType = NpgsqlDbType.Json, TypedValue = data[0] });
+            parameters.Add(metadata[0] is { } m
+                ? new NpgsqlParameter<byte[]> { NpgsqlDbType = NpgsqlDbType.Json, TypedValue = m }
+                : new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Json, Value = DBNull.Value });
+        }
+        else
+        {
+            parameters.Add(new NpgsqlParameter<Guid[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid, TypedValue = ids });
+            parameters.Add(new NpgsqlParameter<string[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = types });
+            parameters.Add(new NpgsqlParameter<byte[][]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Json, TypedValue = data });
+            parameters.Add(new NpgsqlParameter<byte[]?[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Json, TypedValue = metadata });
+        }
+
+        parameters.Add(new NpgsqlParameter<DateTimeOffset> { NpgsqlDbType = NpgsqlDbType.TimestampTz, TypedValue = now });
     }
 
     private static async Task<AppendResult> ExecuteAppendAsync(NpgsqlCommand command, StreamId streamId, CancellationToken cancellationToken)

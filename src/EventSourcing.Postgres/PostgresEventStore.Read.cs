@@ -1,7 +1,8 @@
-using System.Buffers;
 using System.Data;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using EventSourcing.Postgres.Internal;
 using EventSourcing.Serialization;
 using EventSourcing.Storage;
 using Npgsql;
@@ -13,9 +14,20 @@ public sealed partial class PostgresEventStore
 {
     /// <inheritdoc />
     /// <remarks>
-    /// Reads in keyset pages of up to 5,000 rows; each page is one short query whose connection goes
-    /// back to the pool before its events are handed out. Payloads are read as UTF-8 bytes into a
-    /// pooled buffer and deserialized from there, without an intermediate string.
+    /// <para>
+    /// Reads in keyset pages, one query each, and hands each event out as soon as its row is read. The
+    /// first page has up to 5,000 rows; later ones grow (up to 50,000) for a consumer fast enough to get
+    /// through them in about a quarter of a second, so that a long stream replays in few round trips.
+    /// Payloads and type names are read as UTF-8 bytes into pooled buffers and resolved and
+    /// deserialized from there: no string per event.
+    /// </para>
+    /// <para>
+    /// A page's query holds one pooled connection (and its snapshot) while its events are handed out: a
+    /// consumer that is slow between events, or stops iterating without disposing the enumerator, keeps
+    /// that connection busy for as long, and one that uses the same data source inside the loop needs a
+    /// second connection from the pool. The connection goes back to the pool at the end of each page and
+    /// when the enumeration ends or is disposed.
+    /// </para>
     /// </remarks>
     public IAsyncEnumerable<EventEnvelope> ReadStreamAsync(StreamId streamId, long fromVersion = 1, long maxCount = long.MaxValue, CancellationToken cancellationToken = default)
     {
@@ -26,10 +38,17 @@ public sealed partial class PostgresEventStore
 
     /// <inheritdoc />
     /// <remarks>
+    /// <para>
     /// Gap-safe: each page takes only events of transactions older than the oldest transaction still
     /// running in the cluster, in (transaction id, sequence) order, decided in the same statement. An
     /// open write transaction anywhere in the cluster therefore holds readers back until it ends (the
     /// events after it are returned once it commits or rolls back); that delays, but never loses, events.
+    /// </para>
+    /// <para>
+    /// Paged as <see cref="ReadStreamAsync"/> is (5,000 rows first, more for a fast consumer); events are
+    /// handed out as their rows are read, and the page's query holds one pooled connection meanwhile: a
+    /// slow consumer holds that connection for as long as it takes over the page's events.
+    /// </para>
     /// </remarks>
     public IAsyncEnumerable<EventEnvelope> ReadAllAsync(GlobalPosition after, int maxCount = int.MaxValue, IReadOnlyCollection<string>? eventTypes = null, CancellationToken cancellationToken = default)
     {
@@ -50,165 +69,166 @@ public sealed partial class PostgresEventStore
         return [.. names];
     }
 
-    private async IAsyncEnumerable<EventEnvelope> ReadStreamPagesAsync(StreamId streamId, long fromVersion, long maxCount, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// Rows to ask for: <paramref name="take"/> (the page, or what remains of the read if less), plus one
+    /// when more remains. That extra row is never read, only seen: it says whether another page
+    /// follows, so the last page is never an empty query.
+    /// </summary>
+    private static int PageLimit(long remaining, int pageSize, out int take)
     {
-        var page = new List<EventEnvelope>((int)Math.Min(maxCount, 64));
-        var next = fromVersion;
-        var remaining = maxCount;
-        while (remaining > 0)
-        {
-            var limit = (int)Math.Min(remaining, PageSize);
-            page.Clear();
-            await ReadStreamPageAsync(streamId, next, limit, page, cancellationToken).ConfigureAwait(false);
-            foreach (var envelope in page)
-            {
-                yield return envelope;
-            }
-
-            if (page.Count < limit)
-            {
-                yield break;
-            }
-
-            remaining -= page.Count;
-            next = page[^1].StreamVersion + 1;
-        }
+        take = (int)Math.Min(remaining, pageSize);
+        return remaining > take ? take + 1 : take;
     }
 
-    private async Task ReadStreamPageAsync(StreamId streamId, long fromVersion, int limit, List<EventEnvelope> page, CancellationToken cancellationToken)
+    /// <summary>
+    /// The size of the next page: as many rows as this consumer got through in about
+    /// <see cref="PageTime"/>, between <see cref="PageSize"/> and <see cref="MaxPageSize"/>. A page holds
+    /// a connection and a snapshot while its events are handed out, so a slow consumer keeps small
+    /// pages; one that replays an aggregate or catches up on the log gets large ones, and few queries.
+    /// </summary>
+    internal static int NextPageSize(int rows, TimeSpan elapsed)
     {
-        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var connectionScope = connection.ConfigureAwait(false);
-        using var command = new NpgsqlCommand(_sql.ReadStream, connection) { CommandTimeout = _commandTimeout };
-        command.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = streamId.Value });
-        command.Parameters.Add(new NpgsqlParameter<long> { NpgsqlDbType = NpgsqlDbType.Bigint, TypedValue = fromVersion });
-        command.Parameters.Add(new NpgsqlParameter<int> { NpgsqlDbType = NpgsqlDbType.Integer, TypedValue = limit });
-        await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+        var fitting = elapsed <= TimeSpan.Zero ? MaxPageSize : rows * (PageTime / elapsed);
+        return (int)Math.Clamp(fitting, PageSize, MaxPageSize);
+    }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(4096);
+    private async IAsyncEnumerable<EventEnvelope> ReadStreamPagesAsync(StreamId streamId, long fromVersion, long maxCount, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var buffers = new RowBuffers();
         try
         {
-            var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken).ConfigureAwait(false);
-            await using var readerScope = reader.ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            var next = fromVersion;
+            var remaining = maxCount;
+            var pageSize = PageSize;
+            while (remaining > 0)
             {
-                // Columns in select order: SequentialAccess reads each once, front to back.
-                var version = reader.GetInt64(0);
-                var eventId = reader.GetGuid(1);
-                var storedType = reader.GetString(2);
-                var timestamp = reader.GetFieldValue<DateTimeOffset>(3);
-                var position = new GlobalPosition(reader.GetFieldValue<ulong>(4), reader.GetInt64(5));
-                page.Add(ReadEnvelope(reader, 6, ref buffer, eventId, streamId, version, position, storedType, timestamp));
+                var started = Stopwatch.GetTimestamp();
+                var limit = PageLimit(remaining, pageSize, out var take);
+                var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                await using var connectionScope = connection.ConfigureAwait(false);
+                using var command = new NpgsqlCommand(_sql.ReadStream, connection) { CommandTimeout = _commandTimeout };
+                command.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = streamId.Value });
+                command.Parameters.Add(new NpgsqlParameter<long> { NpgsqlDbType = NpgsqlDbType.Bigint, TypedValue = next });
+                command.Parameters.Add(new NpgsqlParameter<int> { NpgsqlDbType = NpgsqlDbType.Integer, TypedValue = limit });
+                await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+
+                var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken).ConfigureAwait(false);
+                await using var readerScope = reader.ConfigureAwait(false);
+                var read = 0;
+                while (read < take && await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    // Columns in select order: SequentialAccess reads each once, front to back.
+                    var version = reader.GetInt64(0);
+                    var eventId = reader.GetGuid(1);
+                    var typeLength = buffers.ReadChars(reader, 2);
+                    var timestamp = reader.GetFieldValue<DateTimeOffset>(3);
+                    var position = new GlobalPosition(reader.GetFieldValue<ulong>(4), reader.GetInt64(5));
+                    var envelope = ReadEnvelope(reader, 6, buffers, typeLength, eventId, streamId, version, position, timestamp);
+                    read++;
+                    next = version + 1;
+                    yield return envelope;
+                }
+
+                if (read < take || limit == take || !await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    yield break;
+                }
+
+                remaining -= read;
+                pageSize = NextPageSize(read, Stopwatch.GetElapsedTime(started));
             }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            buffers.Return();
         }
     }
 
     private async IAsyncEnumerable<EventEnvelope> ReadAllPagesAsync(GlobalPosition after, int maxCount, string[]? storedTypes, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var page = new List<EventEnvelope>(Math.Min(maxCount, 64));
-        var position = after;
-        var remaining = maxCount;
-        while (remaining > 0)
-        {
-            var limit = Math.Min(remaining, PageSize);
-            page.Clear();
-            await ReadAllPageAsync(position, limit, storedTypes, page, cancellationToken).ConfigureAwait(false);
-            foreach (var envelope in page)
-            {
-                yield return envelope;
-            }
-
-            if (page.Count < limit)
-            {
-                yield break;
-            }
-
-            remaining -= page.Count;
-            position = page[^1].Position;
-        }
-    }
-
-    private async Task ReadAllPageAsync(GlobalPosition after, int limit, string[]? storedTypes, List<EventEnvelope> page, CancellationToken cancellationToken)
-    {
-        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var connectionScope = connection.ConfigureAwait(false);
-        using var command = new NpgsqlCommand(storedTypes is null ? _sql.ReadAll : _sql.ReadAllOfTypes, connection) { CommandTimeout = _commandTimeout };
-        command.Parameters.Add(new NpgsqlParameter<ulong> { NpgsqlDbType = NpgsqlDbType.Xid8, TypedValue = after.TransactionId });
-        command.Parameters.Add(new NpgsqlParameter<long> { NpgsqlDbType = NpgsqlDbType.Bigint, TypedValue = after.Sequence });
-        command.Parameters.Add(new NpgsqlParameter<int> { NpgsqlDbType = NpgsqlDbType.Integer, TypedValue = limit });
-        if (storedTypes is not null)
-        {
-            command.Parameters.Add(new NpgsqlParameter<string[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = storedTypes });
-        }
-        await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
-
-        var buffer = ArrayPool<byte>.Shared.Rent(4096);
-        StreamId streamId = default;
+        var buffers = new RowBuffers();
         try
         {
-            var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken).ConfigureAwait(false);
-            await using var readerScope = reader.ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            var position = after;
+            long remaining = maxCount;
+            var pageSize = PageSize;
+            StreamId streamId = default;
+            while (remaining > 0)
             {
-                var position = new GlobalPosition(reader.GetFieldValue<ulong>(0), reader.GetInt64(1));
-                var stream = reader.GetString(2);
-
-                // Consecutive events of one stream (a batch) share one validated id.
-                if (streamId.IsDefault || !string.Equals(streamId.Value, stream, StringComparison.Ordinal))
+                var started = Stopwatch.GetTimestamp();
+                var limit = PageLimit(remaining, pageSize, out var take);
+                var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                await using var connectionScope = connection.ConfigureAwait(false);
+                using var command = new NpgsqlCommand(storedTypes is null ? _sql.ReadAll : _sql.ReadAllOfTypes, connection) { CommandTimeout = _commandTimeout };
+                command.Parameters.Add(new NpgsqlParameter<ulong> { NpgsqlDbType = NpgsqlDbType.Xid8, TypedValue = position.TransactionId });
+                command.Parameters.Add(new NpgsqlParameter<long> { NpgsqlDbType = NpgsqlDbType.Bigint, TypedValue = position.Sequence });
+                command.Parameters.Add(new NpgsqlParameter<int> { NpgsqlDbType = NpgsqlDbType.Integer, TypedValue = limit });
+                if (storedTypes is not null)
                 {
-                    streamId = new StreamId(stream);
+                    command.Parameters.Add(new NpgsqlParameter<string[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = storedTypes });
                 }
 
-                var version = reader.GetInt64(3);
-                var eventId = reader.GetGuid(4);
-                var storedType = reader.GetString(5);
-                var timestamp = reader.GetFieldValue<DateTimeOffset>(6);
-                page.Add(ReadEnvelope(reader, 7, ref buffer, eventId, streamId, version, position, storedType, timestamp));
+                await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+
+                var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken).ConfigureAwait(false);
+                await using var readerScope = reader.ConfigureAwait(false);
+                var read = 0;
+                while (read < take && await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    position = new GlobalPosition(reader.GetFieldValue<ulong>(0), reader.GetInt64(1));
+
+                    // Consecutive events of one stream (a batch) share one validated id: the bytes are
+                    // compared first, and a string is made only for a new stream.
+                    streamId = buffers.ReadStreamId(reader, 2, streamId);
+
+                    var version = reader.GetInt64(3);
+                    var eventId = reader.GetGuid(4);
+                    var typeLength = buffers.ReadChars(reader, 5);
+                    var timestamp = reader.GetFieldValue<DateTimeOffset>(6);
+                    var envelope = ReadEnvelope(reader, 7, buffers, typeLength, eventId, streamId, version, position, timestamp);
+                    read++;
+                    yield return envelope;
+                }
+
+                if (read < take || limit == take || !await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    yield break;
+                }
+
+                remaining -= read;
+                pageSize = NextPageSize(read, Stopwatch.GetElapsedTime(started));
             }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            buffers.Return();
         }
     }
 
-    /// <summary>Reads the metadata and payload columns (at <paramref name="ordinal"/> and the next one) and builds the envelope.</summary>
-    private EventEnvelope ReadEnvelope(NpgsqlDataReader reader, int ordinal, ref byte[] buffer, Guid eventId, StreamId streamId, long version, GlobalPosition position, string storedType, DateTimeOffset timestamp)
+    /// <summary>
+    /// Reads the metadata and payload columns (at <paramref name="ordinal"/> and the next one) and builds
+    /// the envelope; the stored type name is the first <paramref name="typeLength"/> characters of the
+    /// char buffer.
+    /// </summary>
+    private EventEnvelope ReadEnvelope(NpgsqlDataReader reader, int ordinal, RowBuffers buffers, int typeLength, Guid eventId, StreamId streamId, long version, GlobalPosition position, DateTimeOffset timestamp)
     {
         var metadata = EventMetadata.Empty;
         if (!reader.IsDBNull(ordinal))
         {
-            var length = ReadBytes(reader, ordinal, ref buffer);
+            var length = buffers.ReadBytes(reader, ordinal);
             try
             {
-                metadata = MetadataJson.Deserialize(buffer.AsSpan(0, length));
+                metadata = MetadataJson.Deserialize(buffers.Bytes.AsSpan(0, length));
             }
             catch (Exception ex) when (ex is JsonException or InvalidOperationException)
             {
-                throw new EventDeserializationException(eventId, streamId, version, storedType, ex);
+                throw new EventDeserializationException(eventId, streamId, version, new string(buffers.Chars, 0, typeLength), ex);
             }
         }
 
-        var payloadLength = ReadBytes(reader, ordinal + 1, ref buffer);
-        var @event = _registry.DeserializeEvent(storedType, buffer.AsSpan(0, payloadLength), eventId, streamId, version, out var eventType);
+        var payloadLength = buffers.ReadBytes(reader, ordinal + 1);
+        var storedType = buffers.Chars.AsSpan(0, typeLength);
+        var @event = _registry.DeserializeEvent(storedType, buffers.Bytes.AsSpan(0, payloadLength), eventId, streamId, version, out var eventType);
         return new EventEnvelope(eventId, streamId, version, position, eventType, @event, metadata, timestamp);
-    }
-
-    /// <summary>Copies a json column's raw UTF-8 bytes into the (pooled, grown on demand) buffer; returns the length.</summary>
-    private static int ReadBytes(NpgsqlDataReader reader, int ordinal, ref byte[] buffer)
-    {
-        var length = checked((int)reader.GetBytes(ordinal, 0, null, 0, 0));
-        if (buffer.Length < length)
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-            buffer = ArrayPool<byte>.Shared.Rent(length);
-        }
-
-        reader.GetBytes(ordinal, 0, buffer, 0, length);
-        return length;
     }
 }

@@ -7,20 +7,28 @@ using Npgsql;
 namespace EventSourcing.Postgres;
 
 /// <summary>
-/// The PostgreSQL event store. An append is one call of the schema's <c>append</c> function (one round
-/// trip, one implicit transaction) that enforces the expected version on the stream's row; the global
+/// The PostgreSQL event store. An append is one round trip and one implicit transaction that enforces
+/// the expected version on the stream's row (one plain statement for an exact expected version, the
+/// schema's <c>append</c> function otherwise and to report a failed expectation); the global
 /// log is ordered by (transaction id, sequence) and read only below the oldest running transaction, so
 /// it never skips an event that commits late. Thread-safe; create one per schema and share it.
 /// </summary>
 public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
 {
-    /// <summary>Rows fetched per round trip when reading; pages keep snapshots short and connections free.</summary>
+    /// <summary>Rows of the first page of a read, and the fewest of any page (see <see cref="NextPageSize"/>).</summary>
     internal const int PageSize = 5000;
+
+    /// <summary>The most rows of one page.</summary>
+    internal const int MaxPageSize = 50_000;
+
+    /// <summary>How long one page (its query and the consumer's handling of its events) should take at most, roughly.</summary>
+    internal static readonly TimeSpan PageTime = TimeSpan.FromMilliseconds(250);
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly EventTypeRegistry _registry;
     private readonly TimeProvider _time;
     private readonly PostgresSql _sql;
+    private readonly FastPathSql _fastSql;
     private readonly int _commandTimeout;
     private (IProjection Projection, HashSet<string> Types)[] _inline = [];
     private volatile bool _disposed;
@@ -42,6 +50,7 @@ public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
         _registry = registry;
         _time = timeProvider ?? TimeProvider.System;
         _sql = new PostgresSql(options.Schema);
+        _fastSql = new FastPathSql(options.Schema);
         _commandTimeout = options.CommandTimeoutSeconds;
     }
 

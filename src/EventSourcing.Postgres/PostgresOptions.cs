@@ -33,6 +33,22 @@ public sealed partial class PostgresOptions
 
     internal int CommandTimeoutSeconds => (int)Math.Ceiling(CommandTimeout.TotalSeconds);
 
+    /// <summary>
+    /// Whether <c>UsePostgres</c> tells other processes about this process's commits and listens for
+    /// theirs, so their async projections wake at once instead of at their next poll. True by default.
+    /// After local appends, one coalesced <c>pg_notify</c> on the channel <c>es_&lt;schema&gt;</c> is
+    /// sent at most every <see cref="NotificationInterval"/>, always after the commit (never inside the
+    /// append's transaction); a process with async projections listens on one dedicated connection.
+    /// Polling (<c>ProjectionOptions.PollInterval</c>) stays the fallback.
+    /// </summary>
+    public bool EnableNotifications { get; set; } = true;
+
+    /// <summary>
+    /// The shortest time between two notifications this process sends: commits in between are announced
+    /// together. 50 ms by default; at most one minute.
+    /// </summary>
+    public TimeSpan NotificationInterval { get; set; } = TimeSpan.FromMilliseconds(50);
+
     /// <summary>Checks the options as <c>UsePostgres</c> needs them.</summary>
     /// <exception cref="ArgumentException">An option is invalid; the message says which and why.</exception>
     public void Validate()
@@ -61,6 +77,11 @@ public sealed partial class PostgresOptions
         if (CommandTimeout <= TimeSpan.Zero || CommandTimeout.TotalSeconds > int.MaxValue)
         {
             throw new ArgumentException($"PostgresOptions.CommandTimeout must be positive; got {CommandTimeout}.", nameof(CommandTimeout));
+        }
+
+        if (NotificationInterval <= TimeSpan.Zero || NotificationInterval > TimeSpan.FromMinutes(1))
+        {
+            throw new ArgumentException($"PostgresOptions.NotificationInterval must be positive and at most one minute; got {NotificationInterval}.", nameof(NotificationInterval));
         }
     }
 

@@ -20,14 +20,16 @@ internal sealed class LocalCluster : IAsyncDisposable
     private const string OsUser = "postgres";
     private readonly string _bin;
     private readonly string _root;
+    private readonly string _serverOptions;
     private readonly EventHandler _onExit;
     private readonly PosixSignalRegistration[] _onSignal;
     private int _stopped;
 
-    private LocalCluster(string bin, string root, string connectionString)
+    private LocalCluster(string bin, string root, string serverOptions, string connectionString)
     {
         _bin = bin;
         _root = root;
+        _serverOptions = serverOptions;
         ConnectionString = connectionString;
         _onExit = (_, _) => Stop();
         AppDomain.CurrentDomain.ProcessExit += _onExit;
@@ -106,9 +108,9 @@ internal sealed class LocalCluster : IAsyncDisposable
                     "-c fsync=on", "-c max_connections=300", "-c shared_buffers=128MB"]);
                 try
                 {
-                    await RunAsync(Path.Combine(bin, "pg_ctl"), ["start", "-D", data, "-w", "-t", "60", "-l", Path.Combine(root, "server.log"), "-o", options], IsRoot, cancellationToken).ConfigureAwait(false);
+                    await RunAsync(Path.Combine(bin, "pg_ctl"), StartArguments(root, options), IsRoot, cancellationToken).ConfigureAwait(false);
                     var connectionString = $"Host=127.0.0.1;Port={port};Username=postgres;Password={password};Database=postgres";
-                    return new LocalCluster(bin, root, connectionString);
+                    return new LocalCluster(bin, root, options, connectionString);
                 }
                 catch (InvalidOperationException) when (attempt < 3)
                 {
@@ -121,6 +123,22 @@ internal sealed class LocalCluster : IAsyncDisposable
             await StopAndDeleteAsync(bin, root).ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Stops the server (fast shutdown: sessions are terminated, as in a real restart), waits, and
+    /// starts it again on the same port with the same data.
+    /// </summary>
+    public async Task RestartAsync(TimeSpan downtime, CancellationToken cancellationToken)
+    {
+        var pgCtl = Path.Combine(_bin, "pg_ctl");
+        await RunAsync(pgCtl, ["stop", "-D", DataDirectory, "-m", "fast", "-w", "-t", "60"], IsRoot, cancellationToken).ConfigureAwait(false);
+        if (downtime > TimeSpan.Zero)
+        {
+            await Task.Delay(downtime, cancellationToken).ConfigureAwait(false);
+        }
+
+        await RunAsync(pgCtl, StartArguments(_root, _serverOptions), IsRoot, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
@@ -202,6 +220,10 @@ internal sealed class LocalCluster : IAsyncDisposable
             return false;
         }
     }
+
+    /// <summary>pg_ctl start, logging to a file: a server writing to pg_ctl's inherited stdout would keep it open.</summary>
+    private static string[] StartArguments(string root, string serverOptions) =>
+        ["start", "-D", Path.Combine(root, "data"), "-w", "-t", "60", "-l", Path.Combine(root, "server.log"), "-o", serverOptions];
 
     private static int FreePort()
     {

@@ -17,14 +17,22 @@ public sealed partial class PostgresServer : IAsyncDisposable
     public const string EnvironmentVariable = "EVENTSOURCING_TEST_POSTGRES";
 
     private readonly Func<ValueTask>? _stop;
+    private readonly Func<TimeSpan, CancellationToken, Task>? _restart;
     private int _disposed;
 
-    private PostgresServer(string connectionString, string source, Func<ValueTask>? stop)
+    private PostgresServer(string connectionString, string source, Func<ValueTask>? stop, Func<TimeSpan, CancellationToken, Task>? restart = null)
     {
         ConnectionString = connectionString;
         Source = source;
         _stop = stop;
+        _restart = restart;
     }
+
+    /// <summary>True when local PostgreSQL binaries were found, so <see cref="StartLocalAsync"/> can work.</summary>
+    public static bool HasLocalBinaries => LocalCluster.FindBinaries() is not null;
+
+    /// <summary>True when this instance started the server from local binaries and can restart it.</summary>
+    public bool CanRestart => _restart is not null;
 
     /// <summary>The connection string of the server's maintenance database (usually <c>postgres</c>).</summary>
     public string ConnectionString { get; }
@@ -75,7 +83,7 @@ public sealed partial class PostgresServer : IAsyncDisposable
             try
             {
                 var cluster = await LocalCluster.StartAsync(binaries, cancellationToken).ConfigureAwait(false);
-                return new PostgresServer(cluster.ConnectionString, $"local binaries ({binaries})", cluster.DisposeAsync);
+                return new PostgresServer(cluster.ConnectionString, $"local binaries ({binaries})", cluster.DisposeAsync, cluster.RestartAsync);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -89,6 +97,33 @@ public sealed partial class PostgresServer : IAsyncDisposable
             $"(2) a Docker engine for Testcontainers ({dockerStatus}); " +
             $"(3) local PostgreSQL binaries, e.g. `apt-get install postgresql` ({localStatus}).");
     }
+
+    /// <summary>
+    /// Starts a dedicated throwaway cluster from local binaries, whatever the environment provides, for
+    /// tests that must stop or restart the server without disturbing the others.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The server; dispose it to stop and delete the cluster.</returns>
+    /// <exception cref="InvalidOperationException">No local PostgreSQL binaries were found.</exception>
+    public static async Task<PostgresServer> StartLocalAsync(CancellationToken cancellationToken = default)
+    {
+        var binaries = LocalCluster.FindBinaries() ?? throw new InvalidOperationException("No PostgreSQL binaries in /usr/lib/postgresql/*/bin (or EVENTSOURCING_TEST_PG_BIN).");
+        var cluster = await LocalCluster.StartAsync(binaries, cancellationToken).ConfigureAwait(false);
+        return new PostgresServer(cluster.ConnectionString, $"local binaries ({binaries})", cluster.DisposeAsync, cluster.RestartAsync);
+    }
+
+    /// <summary>
+    /// Restarts the server: a fast shutdown (every session is terminated), an optional pause, and a start
+    /// on the same port with the same data.
+    /// </summary>
+    /// <param name="downtime">How long the server stays down.</param>
+    /// <param name="cancellationToken">Cancels the restart.</param>
+    /// <returns>A task that completes when the server accepts connections again.</returns>
+    /// <exception cref="NotSupportedException">The server was not started from local binaries by this instance.</exception>
+    public Task RestartAsync(TimeSpan downtime = default, CancellationToken cancellationToken = default) =>
+        _restart is { } restart
+            ? restart(downtime, cancellationToken)
+            : throw new NotSupportedException($"Only a cluster started from local binaries can be restarted; this server is from {Source}.");
 
     /// <summary>Creates a database (dropping one of that name first) and returns its connection string.</summary>
     /// <param name="name">The database name: lower-case letters, digits and underscores.</param>

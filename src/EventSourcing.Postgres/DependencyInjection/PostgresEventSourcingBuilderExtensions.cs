@@ -19,7 +19,10 @@ public static class PostgresEventSourcingBuilderExtensions
     /// one data source (yours, or one built from the connection string and disposed with the container),
     /// and a hosted service that validates the options and applies or verifies the schema at start.
     /// Inline projections registered on the builder run inside each append's transaction; async ones
-    /// run in the projection daemon on the Postgres projection store, woken after local commits.
+    /// run in the projection daemon on the Postgres projection store, woken after local commits and —
+    /// with <see cref="PostgresOptions.EnableNotifications"/> (the default) — by a hosted service that
+    /// sends one coalesced NOTIFY after local commits and listens for other processes' (started right
+    /// after the schema service, before the daemon). Polling stays the fallback.
     /// </summary>
     /// <param name="builder">The EventSourcing builder.</param>
     /// <param name="configure">Sets the connection and the schema options.</param>
@@ -67,6 +70,19 @@ public static class PostgresEventSourcingBuilderExtensions
         if (!services.Any(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(PostgresSchemaHostedService)))
         {
             services.Insert(0, ServiceDescriptor.Singleton<IHostedService, PostgresSchemaHostedService>());
+        }
+
+        // Right after it (and so before the daemon): tell other processes about commits, hear theirs.
+        var notifications = services.FirstOrDefault(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(PostgresNotificationService));
+        if (notifications is not null)
+        {
+            services.Remove(notifications);
+        }
+
+        if (options.EnableNotifications)
+        {
+            var schema = services.IndexOf(services.First(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(PostgresSchemaHostedService)));
+            services.Insert(schema + 1, ServiceDescriptor.Singleton<IHostedService, PostgresNotificationService>());
         }
 
         return builder;

@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using System.Text;
+
 namespace EventSourcing.Postgres.Internal;
 
 /// <summary>
@@ -76,7 +79,20 @@ internal sealed class PostgresSql
         LoadCheckpoint = $"select tx_id, position from {s}.checkpoints where name = $1";
         CreateCheckpoint = $"insert into {s}.checkpoints (name, tx_id, position, updated_at) values ($1, $2, $3, now()) on conflict (name) do nothing";
         MoveCheckpoint = $"update {s}.checkpoints set tx_id = $2, position = $3, updated_at = now() where name = $1 and tx_id = $4 and position = $5";
+
+        // Live wake-up. The payload ends with the sender's snapshot xmax: every transaction that had
+        // committed before the notification is below it, so a listener knows when readers can see them.
+        NotificationChannel = ChannelFor(schema);
+        Notify = "select pg_notify($1, $2 || pg_snapshot_xmax(pg_current_snapshot())::text)";
+        Listen = $"{ListenerTag} listen {Quote(NotificationChannel)}";
+        ListenerHorizon = $"{ListenerTag} select pg_snapshot_xmin(pg_current_snapshot())";
+        ListenerKeepAlive = $"{ListenerTag} select 1";
     }
+
+    /// <summary>Marks the listener's statements, so its connection is recognisable in <c>pg_stat_activity</c>.</summary>
+    public const string ListenerTag = "/* eventsourcing listener */";
+
+    public const string Unlisten = "unlisten *";
 
     public string Schema { get; }
 
@@ -117,6 +133,34 @@ internal sealed class PostgresSql
     public string CreateCheckpoint { get; }
 
     public string MoveCheckpoint { get; }
+
+    /// <summary>The NOTIFY channel of the schema: <c>es_&lt;schema&gt;</c>, shortened with a hash when that exceeds 63 bytes.</summary>
+    public string NotificationChannel { get; }
+
+    public string Notify { get; }
+
+    public string Listen { get; }
+
+    public string ListenerHorizon { get; }
+
+    public string ListenerKeepAlive { get; }
+
+    /// <summary>
+    /// Channel names are identifiers (at most 63 bytes). A validated schema name is plain ASCII, so only
+    /// the longest ones need shortening; the hash keeps them apart (and a collision only wakes readers
+    /// needlessly).
+    /// </summary>
+    internal static string ChannelFor(string schema)
+    {
+        var channel = "es_" + schema;
+        if (channel.Length <= 63)
+        {
+            return channel;
+        }
+
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(schema)), 0, 4);
+        return $"es_{schema[..51]}_{hash}";
+    }
 
     /// <summary>Quotes an identifier that <see cref="PostgresOptions.ValidateIdentifier"/> accepted.</summary>
     public static string Quote(string identifier) => "\"" + identifier + "\"";
