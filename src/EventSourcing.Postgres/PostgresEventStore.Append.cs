@@ -43,7 +43,7 @@ public sealed partial class PostgresEventStore
 
         // The fast path: an exact expectation, no inline projections (they need the function's result
         // inside their transaction); one event goes as plain values, more as arrays.
-        var fastSql = _inline.Length != 0 || !expectedVersion.IsExact ? null : _fastSql.For(noStream: expectedVersion.Value == 0, single: count == 1);
+        var fastSql = !_inline.IsEmpty || !expectedVersion.IsExact ? null : _fastSql.For(noStream: expectedVersion.Value == 0, single: count == 1);
 
         var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
@@ -59,7 +59,7 @@ public sealed partial class PostgresEventStore
                 result = await ExecuteFastAppendAsync(command, streamId, expectedVersion.Value + count, cancellationToken).ConfigureAwait(false)
                     ?? await FallBackToFunctionAsync(command, streamId, expectedVersion, ids, types, data, metadata, now, cancellationToken).ConfigureAwait(false);
             }
-            else if (_inline.Length == 0)
+            else if (_inline.IsEmpty)
             {
                 await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
                 result = await ExecuteAppendAsync(command, streamId, cancellationToken).ConfigureAwait(false);
@@ -168,17 +168,8 @@ public sealed partial class PostgresEventStore
         if (!result.AlreadyAppended)
         {
             var envelopes = await AppendedEnvelopesAsync(connection, transaction, result, events, now, cancellationToken).ConfigureAwait(false);
-            foreach (var envelope in envelopes)
-            {
-                foreach (var (projection, handled) in _inline)
-                {
-                    if (handled.Contains(envelope.EventType))
-                    {
-                        var context = new PostgresProjectionContext(projection.Name, isRebuild: false, connection, transaction);
-                        await projection.ProjectAsync(envelope, context, cancellationToken).ConfigureAwait(false);
-                    }
-                }
-            }
+            var contexts = _inline.CreateContexts(name => new PostgresProjectionContext(name, isRebuild: false, connection, transaction));
+            await _inline.RunAsync(envelopes, contexts, cancellationToken).ConfigureAwait(false);
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);

@@ -30,7 +30,7 @@ public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
     private readonly PostgresSql _sql;
     private readonly FastPathSql _fastSql;
     private readonly int _commandTimeout;
-    private (IProjection Projection, HashSet<string> Types)[] _inline = [];
+    private InlineProjectionSet _inline = InlineProjectionSet.None;
     private volatile bool _disposed;
 
     /// <summary>Creates the store. No SQL runs here; apply the schema first (<see cref="PostgresSchemaInitializer"/>).</summary>
@@ -65,28 +65,8 @@ public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
         get;
         init
         {
-            ArgumentNullException.ThrowIfNull(value);
-            var inline = new (IProjection, HashSet<string>)[value.Count];
-            var names = new HashSet<string>(StringComparer.Ordinal);
-            for (var i = 0; i < value.Count; i++)
-            {
-                var projection = value[i] ?? throw new ArgumentException($"InlineProjections[{i}] is null.", nameof(value));
-                ArgumentException.ThrowIfNullOrWhiteSpace(projection.Name, nameof(value));
-                if (projection.EventTypes is not { Count: > 0 })
-                {
-                    throw new ArgumentException($"Inline projection '{projection.Name}' handles no event types.", nameof(value));
-                }
-
-                if (!names.Add(projection.Name))
-                {
-                    throw new ArgumentException($"Two inline projections are named '{projection.Name}'.", nameof(value));
-                }
-
-                inline[i] = (projection, new HashSet<string>(projection.EventTypes, StringComparer.Ordinal));
-            }
-
+            _inline = new InlineProjectionSet(value, nameof(value));
             field = [.. value];
-            _inline = inline;
         }
     } = [];
 

@@ -20,7 +20,8 @@ public sealed partial class InMemoryEventStore : IEventStore
     private readonly EventTypeRegistry _registry;
     private readonly TimeProvider _time;
     private long _sequence;
-    private (IProjection Projection, HashSet<string> Types, ProjectionContext Context)[] _inline = [];
+    private InlineProjectionSet _inline = InlineProjectionSet.None;
+    private ProjectionContext[] _inlineContexts = [];
 
     /// <summary>Creates an empty store.</summary>
     /// <param name="registry">The event types appends may use.</param>
@@ -36,8 +37,11 @@ public sealed partial class InMemoryEventStore : IEventStore
     internal CommitNotifier? Notifier { get; set; }
 
     /// <summary>Projections run inside each append, before it becomes visible; one that throws fails the append.</summary>
-    internal void UseInlineProjections(IEnumerable<IProjection> projections) =>
-        _inline = projections.Select(p => (p, new HashSet<string>(p.EventTypes, StringComparer.Ordinal), new ProjectionContext(p.Name, isRebuild: false))).ToArray();
+    internal void UseInlineProjections(IEnumerable<IProjection> projections)
+    {
+        _inline = new InlineProjectionSet(projections, nameof(projections));
+        _inlineContexts = _inline.CreateContexts(name => new ProjectionContext(name, isRebuild: false));
+    }
 
     /// <inheritdoc />
     public ValueTask<AppendResult> AppendAsync(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<EventData> events, CancellationToken cancellationToken = default)
@@ -61,7 +65,7 @@ public sealed partial class InMemoryEventStore : IEventStore
 
         events = upcast ?? events;
 
-        if (_inline.Length > 0)
+        if (!_inline.IsEmpty)
         {
             return AppendWithInlineProjectionsAsync(streamId, expectedVersion, events, names, cancellationToken);
         }
@@ -101,16 +105,7 @@ public sealed partial class InMemoryEventStore : IEventStore
             {
                 // Staged events are invisible until published: a projection that throws (or a
                 // cancellation) leaves the store as it was.
-                foreach (var envelope in staged)
-                {
-                    foreach (var (projection, types, context) in _inline)
-                    {
-                        if (types.Contains(envelope.EventType))
-                        {
-                            await projection.ProjectAsync(envelope, context, cancellationToken).ConfigureAwait(false);
-                        }
-                    }
-                }
+                await _inline.RunAsync(staged, _inlineContexts, cancellationToken).ConfigureAwait(false);
 
                 Publish(stream!, events.Count);
             }

@@ -46,18 +46,9 @@ public sealed partial class ProjectionDaemon : IHostedService, IAsyncDisposable
         _notifier = notifier;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
-        foreach (var projection in projections)
+        foreach (var (projection, types) in InlineProjectionSet.Index(projections, nameof(projections)))
         {
-            ArgumentException.ThrowIfNullOrWhiteSpace(projection.Name, nameof(projections));
-            if (projection.EventTypes is null || projection.EventTypes.Count == 0)
-            {
-                throw new ArgumentException($"Projection '{projection.Name}' handles no event types.", nameof(projections));
-            }
-
-            if (!_runners.TryAdd(projection.Name, new Runner(projection)))
-            {
-                throw new ArgumentException($"Two projections are named '{projection.Name}'.", nameof(projections));
-            }
+            _runners.Add(projection.Name, new Runner(projection, types));
         }
     }
 
@@ -171,9 +162,9 @@ public sealed partial class ProjectionDaemon : IHostedService, IAsyncDisposable
     }
 
     /// <summary>One projection's loop and its observable status.</summary>
-    private sealed class Runner(IProjection projection)
+    private sealed class Runner(IProjection projection, HashSet<string> types)
     {
-        private readonly HashSet<string> _types = new(projection.EventTypes, StringComparer.Ordinal);
+        private readonly Lock _statusGate = new();
         private TaskCompletionSource _progressed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public IProjection Projection { get; } = projection;
@@ -187,11 +178,11 @@ public sealed partial class ProjectionDaemon : IHostedService, IAsyncDisposable
 
         public Task Progressed => Volatile.Read(ref _progressed).Task;
 
-        public bool Handles(EventEnvelope envelope) => _types.Contains(envelope.EventType);
+        public bool Handles(EventEnvelope envelope) => types.Contains(envelope.EventType);
 
         public void Update(Func<ProjectionStatus, ProjectionStatus> change)
         {
-            lock (_types)
+            lock (_statusGate)
             {
                 Status = change(Status);
             }
