@@ -62,6 +62,7 @@ public sealed partial class ProjectionDaemon
         var name = runner.Projection.Name;
         var checkpoint = await LoadCheckpointAsync(name, stopping).ConfigureAwait(false);
         runner.Update(s => s with { State = ProjectionState.CatchingUp, Checkpoint = checkpoint });
+        var nearHead = true;
         while (true)
         {
             stopping.ThrowIfCancellationRequested();
@@ -70,11 +71,18 @@ public sealed partial class ProjectionDaemon
             // The head is read first: a filtered read that starts after it and comes back short has seen
             // every event of the projection's types up to it, so the checkpoint may move past the events
             // of other types too (or readers would scan them again on every poll, and waits would hang).
-            var head = await _store.GetHeadPositionAsync(stopping).ConfigureAwait(false);
+            // While catching up (the last batch was full) the head goes unused, so it is not read.
+            GlobalPosition? head = nearHead ? await _store.GetHeadPositionAsync(stopping).ConfigureAwait(false) : null;
             var from = checkpoint ?? GlobalPosition.Start;
             var batch = await ReadBatchAsync(runner, from, stopping).ConfigureAwait(false);
             var complete = batch.Count < _options.BatchSize;
-            GlobalPosition? end = complete && head > (batch.Count > 0 ? batch[^1].Position : from) ? head : null;
+            nearHead = complete;
+            GlobalPosition? end = complete && head is { } h && h > (batch.Count > 0 ? batch[^1].Position : from) ? h : null;
+            if (batch.Count == 0 && head is null)
+            {
+                continue; // caught up without knowing the head: read it before waiting
+            }
+
             if (batch.Count == 0 && end is null)
             {
                 runner.Update(s => s with { State = ProjectionState.Live });
