@@ -32,6 +32,10 @@ public sealed class ReadCountingEventStore(IEventStore inner) : IEventStore
     }
 
     /// <inheritdoc />
+    public ValueTask<EventEnvelope?> ReadEventAsync(StreamId streamId, Guid eventId, CancellationToken cancellationToken = default) =>
+        inner.ReadEventAsync(streamId, eventId, cancellationToken);
+
+    /// <inheritdoc />
     public ValueTask<GlobalPosition> GetHeadPositionAsync(CancellationToken cancellationToken = default) =>
         inner.GetHeadPositionAsync(cancellationToken);
 

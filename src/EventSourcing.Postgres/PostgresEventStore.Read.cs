@@ -57,6 +57,39 @@ public sealed partial class PostgresEventStore
         return ReadAllPagesAsync(after, maxCount, eventTypes is null ? null : StoredNames(_registry, eventTypes), cancellationToken);
     }
 
+    /// <inheritdoc />
+    public async ValueTask<EventEnvelope?> ReadEventAsync(StreamId streamId, Guid eventId, CancellationToken cancellationToken = default)
+    {
+        streamId.EnsureValid();
+        ThrowIfDisposed();
+        var buffers = new RowBuffers();
+        try
+        {
+            var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await using var connectionScope = connection.ConfigureAwait(false);
+            using var command = new NpgsqlCommand(_sql.ReadEvent, connection) { CommandTimeout = _commandTimeout };
+            command.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = streamId.Value });
+            command.Parameters.Add(new NpgsqlParameter<Guid> { NpgsqlDbType = NpgsqlDbType.Uuid, TypedValue = eventId });
+            var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess | CommandBehavior.SingleRow, cancellationToken).ConfigureAwait(false);
+            await using var readerScope = reader.ConfigureAwait(false);
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return null;
+            }
+
+            var version = reader.GetInt64(0);
+            var id = reader.GetGuid(1);
+            var typeLength = buffers.ReadChars(reader, 2);
+            var timestamp = reader.GetFieldValue<DateTimeOffset>(3);
+            var position = new GlobalPosition(reader.GetFieldValue<ulong>(4), reader.GetInt64(5));
+            return ReadEnvelope(reader, 6, buffers, typeLength, id, streamId, version, position, timestamp);
+        }
+        finally
+        {
+            buffers.Return();
+        }
+    }
+
     /// <summary>Every stored name whose events read as one of these registered names (aliases and upcast sources included).</summary>
     internal static string[] StoredNames(EventTypeRegistry registry, IReadOnlyCollection<string> eventTypes)
     {

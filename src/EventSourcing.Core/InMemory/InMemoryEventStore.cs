@@ -239,6 +239,26 @@ public sealed partial class InMemoryEventStore : IEventStore
     }
 
     /// <inheritdoc />
+    public ValueTask<EventEnvelope?> ReadEventAsync(StreamId streamId, Guid eventId, CancellationToken cancellationToken = default)
+    {
+        streamId.EnsureValid();
+        cancellationToken.ThrowIfCancellationRequested();
+        if (_streams.TryGetValue(streamId.Value, out var stream))
+        {
+            var (items, count) = stream.View();
+            for (var i = 0; i < count; i++)
+            {
+                if (items[i].EventId == eventId)
+                {
+                    return ValueTask.FromResult<EventEnvelope?>(items[i]);
+                }
+            }
+        }
+
+        return ValueTask.FromResult<EventEnvelope?>(null);
+    }
+
+    /// <inheritdoc />
     public ValueTask<long> GetStreamVersionAsync(StreamId streamId, CancellationToken cancellationToken = default)
     {
         streamId.EnsureValid();

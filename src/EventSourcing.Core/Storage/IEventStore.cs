@@ -8,8 +8,10 @@ public interface IEventStore
 {
     /// <summary>
     /// Appends events to a stream atomically: all of them, at consecutive versions, or none.
-    /// Re-appending events whose ids are already stored at the same versions writes nothing and
-    /// returns a result with <see cref="AppendResult.AlreadyAppended"/> set.
+    /// An event id is stored at most once per stream: re-appending a batch whose ids the stream already
+    /// holds (the same ids, in the same order, at consecutive versions, wherever they landed) writes
+    /// nothing and returns a result with <see cref="AppendResult.AlreadyAppended"/> set, whatever the
+    /// expected version; this is how a retry after a lost reply stays safe.
     /// </summary>
     /// <param name="streamId">The stream.</param>
     /// <param name="expectedVersion">The version the stream must be at.</param>
@@ -19,6 +21,7 @@ public interface IEventStore
     /// <exception cref="ArgumentException">The stream id is default, the list is empty or holds null.</exception>
     /// <exception cref="WrongExpectedVersionException">The stream is not at <paramref name="expectedVersion"/>.</exception>
     /// <exception cref="UnknownEventTypeException">An event's CLR type is not registered.</exception>
+    /// <exception cref="DuplicateEventIdException">Some of the ids are stored in the stream, but not as this batch.</exception>
     ValueTask<AppendResult> AppendAsync(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<EventData> events, CancellationToken cancellationToken = default);
 
     /// <summary>Reads a stream forward, starting at a version.</summary>
@@ -55,6 +58,15 @@ public interface IEventStore
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The head of the readable log.</returns>
     ValueTask<GlobalPosition> GetHeadPositionAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Reads one event of a stream by its id.</summary>
+    /// <param name="streamId">The stream.</param>
+    /// <param name="eventId">The event id.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The event, or null when the stream holds no event with that id.</returns>
+    /// <exception cref="UnknownEventTypeException">The stored event's type is not registered.</exception>
+    /// <exception cref="EventDeserializationException">The stored event cannot be deserialized.</exception>
+    ValueTask<EventEnvelope?> ReadEventAsync(StreamId streamId, Guid eventId, CancellationToken cancellationToken = default);
 
     /// <summary>Gets a stream's current version: the version of its last event, or 0 when it does not exist.</summary>
     /// <param name="streamId">The stream.</param>

@@ -24,6 +24,12 @@ internal sealed class PostgresSql
             limit $3
             """;
 
+        ReadEvent = $"""
+            select version, event_id, event_type, created_at, tx_id, global_position, metadata, data
+            from {s}.events
+            where stream_id = $1 and event_id = $2
+            """;
+
         // Gap-safe: only transactions below the oldest one still running (same statement, same snapshot).
         ReadAll = $"""
             select tx_id, global_position, stream_id, version, event_id, event_type, created_at, metadata, data
@@ -101,6 +107,8 @@ internal sealed class PostgresSql
     public string Append { get; }
 
     public string ReadStream { get; }
+
+    public string ReadEvent { get; }
 
     public string ReadAll { get; }
 
