@@ -9,15 +9,29 @@ namespace EventSourcing.Postgres;
 
 public sealed partial class PostgresEventStore
 {
+    /// <summary>How many times an append refused for an older transaction (ES503) is retried in a new one.</summary>
+    private const int OrderRetries = 8;
+
     /// <inheritdoc />
     /// <remarks>
+    /// <para>
     /// One round trip whatever the batch size: the events travel as arrays (payloads as UTF-8 bytes)
-    /// and are inserted with <c>unnest … with ordinality</c>. A cancelled or broken call writes nothing.
-    /// With an exact expected version (or <see cref="ExpectedVersion.NoStream"/>) and no inline
-    /// projections, the append is one plain SQL statement (a single event as plain values, not arrays);
-    /// only when its expectation fails does a second round trip call the schema's <c>append</c>
-    /// function, which reports the conflict with the actual version or recognises an idempotent retry.
-    /// With inline projections, the append, the projections' writes and the commit share one transaction.
+    /// and are inserted with <c>unnest … with ordinality</c>. With an exact expected version (or
+    /// <see cref="ExpectedVersion.NoStream"/>) and no inline projections, the append is one plain SQL
+    /// statement (a single event as plain values, not arrays); only when it writes nothing does a second
+    /// round trip call the schema's <c>append</c> function, which reports the conflict with the actual
+    /// version. With inline projections, the append, the projections' writes and the commit share one
+    /// transaction.
+    /// </para>
+    /// <para>
+    /// A call that throws before it returns may or may not have committed (a reply lost with the
+    /// connection, a server restart): the outcome is unknown. Retrying with the same
+    /// <see cref="EventData"/> (the same event ids) is always safe: a batch already stored is reported as
+    /// <see cref="AppendResult.AlreadyAppended"/>, wherever it landed. The store retries by itself only
+    /// when the database proves nothing was written: an append whose transaction is older than the
+    /// stream's last writer's is refused (per stream, global-log order equals version order) and
+    /// re-run in a new transaction.
+    /// </para>
     /// </remarks>
     public async ValueTask<AppendResult> AppendAsync(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<EventData> events, CancellationToken cancellationToken = default)
     {
@@ -41,37 +55,33 @@ public sealed partial class PostgresEventStore
         var now = _time.GetUtcNow().ToUniversalTime();
         now = new DateTimeOffset(now.Ticks - (now.Ticks % 10), TimeSpan.Zero);
 
-        // The fast path: an exact expectation, no inline projections (they need the function's result
-        // inside their transaction); one event goes as plain values, more as arrays.
-        var fastSql = !_inline.IsEmpty || !expectedVersion.IsExact ? null : _fastSql.For(noStream: expectedVersion.Value == 0, single: count == 1);
-
-        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var connectionScope = connection.ConfigureAwait(false);
-        using var command = new NpgsqlCommand(fastSql ?? _sql.Append, connection) { CommandTimeout = _commandTimeout };
-        AddAppendParameters(command.Parameters, streamId, expectedVersion, ids, types, data, metadata, now, single: fastSql is not null && count == 1);
+        // The fast path: an exact expectation that can hold (no overflow), no inline projections (they
+        // need the function's result inside their transaction); one event goes as plain values.
+        var fastSql = !_inline.IsEmpty || !expectedVersion.IsExact || expectedVersion.Value > long.MaxValue - count
+            ? null
+            : _fastSql.For(noStream: expectedVersion.Value == 0, single: count == 1);
 
         AppendResult result;
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            if (fastSql is not null)
+            try
             {
-                await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
-                result = await ExecuteFastAppendAsync(command, streamId, expectedVersion.Value + count, cancellationToken).ConfigureAwait(false)
-                    ?? await FallBackToFunctionAsync(command, streamId, expectedVersion, ids, types, data, metadata, now, cancellationToken).ConfigureAwait(false);
+                result = await AppendOnceAsync(fastSql, streamId, expectedVersion, events, ids, types, data, metadata, now, cancellationToken).ConfigureAwait(false);
+                break;
             }
-            else if (_inline.IsEmpty)
+            catch (PostgresException error) when (error.SqlState == PostgresErrors.OlderTransaction && attempt < OrderRetries)
             {
-                await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
-                result = await ExecuteAppendAsync(command, streamId, cancellationToken).ConfigureAwait(false);
+                // Nothing was written; a new transaction gets a newer id.
             }
-            else
+            catch (PostgresException error) when (PostgresErrors.IsStoredIds(error))
             {
-                result = await AppendWithInlineProjectionsAsync(connection, command, streamId, events, now, cancellationToken).ConfigureAwait(false);
+                result = await ResolveStoredBatchAsync(streamId, ids, cancellationToken).ConfigureAwait(false);
+                break;
             }
-        }
-        catch (PostgresException error) when (PostgresErrors.TranslateAppend(error, streamId, expectedVersion) is { } translated)
-        {
-            throw translated;
+            catch (PostgresException error) when (PostgresErrors.TranslateAppend(error, streamId, expectedVersion) is { } translated)
+            {
+                throw translated;
+            }
         }
 
         if (!result.AlreadyAppended)
@@ -80,6 +90,74 @@ public sealed partial class PostgresEventStore
         }
 
         return result;
+    }
+
+    /// <summary>One attempt, in one transaction: the fast path (falling back to the function), the function, or the function with inline projections.</summary>
+    private async Task<AppendResult> AppendOnceAsync(string? fastSql, StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<EventData> events, Guid[] ids, string[] types, byte[][] data, byte[]?[] metadata, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        using var command = new NpgsqlCommand(fastSql ?? _sql.Append, connection) { CommandTimeout = _commandTimeout };
+        AddAppendParameters(command.Parameters, streamId, expectedVersion, ids, types, data, metadata, now, single: fastSql is not null && ids.Length == 1);
+        if (fastSql is not null)
+        {
+            await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+            return await ExecuteFastAppendAsync(command, streamId, expectedVersion.Value + ids.Length, cancellationToken).ConfigureAwait(false)
+                ?? await FallBackToFunctionAsync(command, streamId, expectedVersion, ids, types, data, metadata, now, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_inline.IsEmpty)
+        {
+            await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+            return await ExecuteAppendAsync(command, streamId, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await AppendWithInlineProjectionsAsync(connection, command, streamId, events, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Some of the batch's ids are stored in the stream (an event id is stored at most once per stream).
+    /// When all of them are, at consecutive versions in the batch's order, this is a repeat of an append
+    /// that committed (e.g. a retry after a lost reply): "already appended", with the stored position.
+    /// Anything else is a duplicate id.
+    /// </summary>
+    private async Task<AppendResult> ResolveStoredBatchAsync(StreamId streamId, Guid[] ids, CancellationToken cancellationToken)
+    {
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        using var command = new NpgsqlCommand(_sql.StoredOfBatch, connection) { CommandTimeout = _commandTimeout };
+        command.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = streamId.Value });
+        command.Parameters.Add(new NpgsqlParameter<Guid[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid, TypedValue = ids });
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        var stored = 0;
+        var sameBatch = true;
+        long firstVersion = 0, lastVersion = 0;
+        var firstId = Guid.Empty;
+        var position = GlobalPosition.Start;
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            lastVersion = reader.GetInt64(0);
+            var id = reader.GetGuid(1);
+            if (stored == 0)
+            {
+                firstVersion = lastVersion;
+                firstId = id;
+            }
+
+            sameBatch &= stored < ids.Length && ids[stored] == id && lastVersion == firstVersion + stored;
+            position = new GlobalPosition(reader.GetFieldValue<ulong>(2), reader.GetInt64(3));
+            stored++;
+        }
+
+        if (stored == 0)
+        {
+            throw new EventStoreException($"The append to stream '{streamId}' was refused for ids the stream holds, but none of them could be read back.");
+        }
+
+        return sameBatch && stored == ids.Length
+            ? new AppendResult(streamId, lastVersion, position, AlreadyAppended: true)
+            : throw new DuplicateEventIdException(streamId, firstId, firstVersion);
     }
 
     /// <summary>
@@ -101,7 +179,8 @@ public sealed partial class PostgresEventStore
 
     /// <summary>
     /// After a failed fast path: the same append through the append function (a second round trip and
-    /// transaction), which applies the idempotency rule or raises ES409 with the actual version. It may
+    /// transaction), which raises ES409 with the actual version (or ES422 when the batch's ids are stored, or
+    /// ES503 when a newer transaction wrote the stream first). It may
     /// also write, if the stream reached the expected version in between: a valid outcome.
     /// </summary>
     private async Task<AppendResult> FallBackToFunctionAsync(NpgsqlCommand command, StreamId streamId, ExpectedVersion expectedVersion, Guid[] ids, string[] types, byte[][] data, byte[]?[] metadata, DateTimeOffset now, CancellationToken cancellationToken)
@@ -159,7 +238,7 @@ public sealed partial class PostgresEventStore
     /// The append and the inline projections in one transaction: a projection that throws (or a
     /// cancellation) rolls the events back with its own writes.
     /// </summary>
-    private async Task<AppendResult> AppendWithInlineProjectionsAsync(NpgsqlConnection connection, NpgsqlCommand command, StreamId streamId, IReadOnlyList<EventData> events, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<AppendResult> AppendWithInlineProjectionsAsync(NpgsqlConnection connection, NpgsqlCommand command, StreamId streamId, IReadOnlyList<EventData> events, CancellationToken cancellationToken)
     {
         var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using var transactionScope = transaction.ConfigureAwait(false);
@@ -167,7 +246,7 @@ public sealed partial class PostgresEventStore
         var result = await ExecuteAppendAsync(command, streamId, cancellationToken).ConfigureAwait(false);
         if (!result.AlreadyAppended)
         {
-            var envelopes = await AppendedEnvelopesAsync(connection, transaction, result, events, now, cancellationToken).ConfigureAwait(false);
+            var envelopes = await AppendedEnvelopesAsync(connection, transaction, result, events, cancellationToken).ConfigureAwait(false);
             var contexts = _inline.CreateContexts(name => new PostgresProjectionContext(name, isRebuild: false, connection, transaction));
             await _inline.RunAsync(envelopes, contexts, cancellationToken).ConfigureAwait(false);
         }
@@ -176,8 +255,8 @@ public sealed partial class PostgresEventStore
         return result;
     }
 
-    /// <summary>The envelopes of the events just appended (their positions read back inside the transaction).</summary>
-    private async Task<EventEnvelope[]> AppendedEnvelopesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, AppendResult result, IReadOnlyList<EventData> events, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>The envelopes of the events just appended (positions and timestamps read back inside the transaction).</summary>
+    private async Task<EventEnvelope[]> AppendedEnvelopesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, AppendResult result, IReadOnlyList<EventData> events, CancellationToken cancellationToken)
     {
         var count = events.Count;
         var first = result.NextExpectedVersion - count + 1;
@@ -198,7 +277,7 @@ public sealed partial class PostgresEventStore
             var e = events[i];
             var @event = _registry.UpcastObject(_registry.Resolve(e.Event.GetType()), e.Event, out var name);
             var position = new GlobalPosition(result.Position.TransactionId, reader.GetInt64(1));
-            envelopes[i] = new EventEnvelope(e.EventId, result.StreamId, reader.GetInt64(0), position, name, @event, e.Metadata, now);
+            envelopes[i] = new EventEnvelope(e.EventId, result.StreamId, reader.GetInt64(0), position, name, @event, e.Metadata, reader.GetFieldValue<DateTimeOffset>(2));
         }
 
         return envelopes;

@@ -40,7 +40,9 @@ public sealed class PostgresSchemaInitializer
 
     /// <summary>
     /// Creates the schema or applies the scripts it is missing, each in its own transaction, under a
-    /// session advisory lock keyed on the schema name. Idempotent.
+    /// session advisory lock keyed on the schema name. Idempotent. Also aligns the event log with the
+    /// cluster's transaction counter when the database was restored or moved into a cluster whose
+    /// counter is lower than the log's ids (global-log positions then stay ordered and nothing is skipped).
     /// </summary>
     /// <param name="cancellationToken">Cancels the call; a script in progress rolls back.</param>
     /// <returns>A task that completes when the schema is at <see cref="LatestVersion"/>.</returns>
@@ -80,6 +82,10 @@ public sealed class PostgresSchemaInitializer
 
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
+
+            // After a restore or move into a cluster with a lower transaction counter, new log ids must
+            // still sort after the stored ones: before any append, raise the log's offset if needed.
+            await ExecuteAsync(connection, _sql.AlignLog, parameter: null, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -94,7 +100,10 @@ public sealed class PostgresSchemaInitializer
     /// </summary>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>A task that completes when the schema is usable.</returns>
-    /// <exception cref="EventStoreException">The schema is missing, behind, or differs; the message says what to do.</exception>
+    /// <exception cref="EventStoreException">
+    /// The schema is missing, behind, or differs, or the log is ahead of the cluster's transaction counter
+    /// (a restore into another cluster that <see cref="ApplyAsync"/> has not aligned yet); the message says what to do.
+    /// </exception>
     public async Task VerifyAsync(CancellationToken cancellationToken = default)
     {
         var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -122,6 +131,16 @@ public sealed class PostgresSchemaInitializer
             }
 
             EnsureSameChecksum(script, checksum);
+        }
+
+        using var misaligned = new NpgsqlCommand(_sql.LogMisaligned, connection) { CommandTimeout = _commandTimeout };
+        if (await misaligned.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true)
+        {
+            throw new EventStoreException(
+                $"The event log of schema {_sql.Quoted} holds transaction ids at or above this PostgreSQL cluster's transaction counter: " +
+                "the database was restored or moved into another cluster. Appending now would put new events before old ones and readers " +
+                $"would skip them. Run PostgresSchemaInitializer.ApplyAsync (SchemaMode.CreateOrUpdate) once, or 'select {_sql.Quoted}.align_log();' " +
+                "as the schema owner, before the application starts.");
         }
     }
 
@@ -170,6 +189,7 @@ public sealed class PostgresSchemaInitializer
             grant select, insert on {s}.dead_letters to {r};
             grant select on {s}.schema_version to {r};
             grant execute on function {s}.append(text, bigint, uuid[], text[], json[], json[], timestamptz) to {r};
+            grant execute on function {s}.log_offset(), {s}.log_tx_id(), {s}.log_horizon() to {r};
 
             """;
     }

@@ -44,16 +44,22 @@ internal sealed class FastPathSql
         // from that row alone.
         var createStream = $"""
             with w as (
-                insert into {s}.streams (stream_id, version, created_at, updated_at)
-                values ($1, @count, $7, $7)
+                insert into {s}.streams (stream_id, version, created_at, updated_at, last_tx_id)
+                values ($1, @count, $7, $7, {s}.log_tx_id())
                 on conflict (stream_id) do nothing
-                returning $2::bigint as base)
+                returning $2::bigint as base, updated_at as at)
             """;
+
+        // The order guard (see 003_guarantees.sql): the row matches only when this transaction's log id
+        // is not older than the stream's last writer's. The id is taken when the predicate is first
+        // evaluated, before any wait for the row lock, and the predicate is re-checked on the row a
+        // concurrent writer committed. Timestamps never go backwards within the stream.
         var moveStream = $"""
             with w as (
-                update {s}.streams set version = version + @count, updated_at = $7
-                where stream_id = $1 and version = $2
-                returning $2::bigint as base)
+                update {s}.streams
+                set version = version + @count, updated_at = greatest(updated_at, $7), last_tx_id = {s}.log_tx_id()
+                where stream_id = $1 and version = $2 and (last_tx_id is null or last_tx_id <= {s}.log_tx_id())
+                returning $2::bigint as base, updated_at as at)
             """;
 
         // Many events: arrays, unnest … with ordinality, as in the function. One row back: the last
@@ -61,7 +67,7 @@ internal sealed class FastPathSql
         var many = $"""
             , ins as (
                 insert into {s}.events (stream_id, version, event_id, event_type, data, metadata, created_at)
-                select $1, w.base + e.ord, e.id, e.event_type, e.data, e.metadata, $7
+                select $1, w.base + e.ord, e.id, e.event_type, e.data, e.metadata, w.at
                 from w, unnest($3::uuid[], $4::text[], $5::json[], $6::json[]) with ordinality as e(id, event_type, data, metadata, ord)
                 order by e.ord
                 returning tx_id, global_position)
@@ -72,7 +78,7 @@ internal sealed class FastPathSql
         var one = $"""
 
             insert into {s}.events (stream_id, version, event_id, event_type, data, metadata, created_at)
-            select $1, w.base + 1, $3, $4, $5, $6, $7 from w
+            select $1, w.base + 1, $3, $4, $5, $6, w.at from w
             returning tx_id, global_position
             """;
 

@@ -12,6 +12,22 @@ internal static class PostgresErrors
     /// <summary>Raised by the immutability triggers on UPDATE, DELETE or TRUNCATE of events.</summary>
     public const string EventsAreImmutable = "ES403";
 
+    /// <summary>
+    /// Raised by the append function when the expectation does not hold and some of the batch's ids are
+    /// stored in the stream: the store reads them to tell a repeat of the batch from a duplicate id.
+    /// </summary>
+    public const string StoredIds = "ES422";
+
+    /// <summary>
+    /// Raised by the append function when the transaction's log id is older than the stream's last
+    /// writer's (appending would put the stream's new events before its old ones in the global log).
+    /// Nothing was written; the store retries in a new transaction.
+    /// </summary>
+    public const string OlderTransaction = "ES503";
+
+    /// <summary>The unique index that keeps an event id once per stream.</summary>
+    public const string EventIdIndex = "events_stream_event_id";
+
     /// <summary>The primary key of the events table: a duplicate (stream, version) can only mean a lost race.</summary>
     public const string EventsPrimaryKey = "events_pkey";
 
@@ -22,8 +38,14 @@ internal static class PostgresErrors
 
         // Backstop: the streams row serializes writers, so this needs a stream row changed behind the function's back.
         PostgresErrorCodes.UniqueViolation when error.ConstraintName == EventsPrimaryKey => new WrongExpectedVersionException(streamId, expected, null),
+        OlderTransaction => new EventStoreException(
+            $"The append to stream '{streamId}' kept losing the stream to newer transactions and was given up after several attempts; nothing was written. Retry it.", error),
         _ => null,
     };
+
+    /// <summary>True when the error says that some of the batch's ids are already stored in the stream.</summary>
+    public static bool IsStoredIds(PostgresException error) =>
+        error.SqlState == StoredIds || (error.SqlState == PostgresErrorCodes.UniqueViolation && error.ConstraintName == EventIdIndex);
 
     private static long? ParseVersion(string? value) =>
         long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var version) ? version : null;

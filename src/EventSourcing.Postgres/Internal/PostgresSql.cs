@@ -35,7 +35,7 @@ internal sealed class PostgresSql
             select tx_id, global_position, stream_id, version, event_id, event_type, created_at, metadata, data
             from {s}.events
             where (tx_id, global_position) > ($1, $2)
-              and tx_id < pg_snapshot_xmin(pg_current_snapshot())
+              and tx_id < {s}.log_horizon()
             order by tx_id, global_position
             limit $3
             """;
@@ -43,15 +43,21 @@ internal sealed class PostgresSql
             select tx_id, global_position, stream_id, version, event_id, event_type, created_at, metadata, data
             from {s}.events
             where (tx_id, global_position) > ($1, $2)
-              and tx_id < pg_snapshot_xmin(pg_current_snapshot())
+              and tx_id < {s}.log_horizon()
               and event_type = any($4)
             order by tx_id, global_position
             limit $3
             """;
+        StoredOfBatch = $"select version, event_id, tx_id, global_position from {s}.events where stream_id = $1 and event_id = any($2) order by version";
+        AlignLog = $"select {s}.align_log()";
+        LogMisaligned = $"""
+            select e.tx_id::text::numeric >= pg_snapshot_xmax(pg_current_snapshot())::text::numeric + {s}.log_offset()
+            from {s}.events as e order by e.tx_id desc limit 1
+            """;
         StreamVersion = $"select version from {s}.streams where stream_id = $1";
         HeadPosition = $"""
             select tx_id, global_position from {s}.events
-            where tx_id < pg_snapshot_xmin(pg_current_snapshot())
+            where tx_id < {s}.log_horizon()
             order by tx_id desc, global_position desc
             limit 1
             """;
@@ -72,7 +78,7 @@ internal sealed class PostgresSql
         DeleteSnapshot = $"delete from {s}.snapshots where stream_id = $1";
         DeleteSnapshotsOfType = $"delete from {s}.snapshots where state_type = $1";
 
-        AppendedPositions = $"select version, global_position from {s}.events where stream_id = $1 and version > $2 and version <= $3 order by version";
+        AppendedPositions = $"select version, global_position, created_at from {s}.events where stream_id = $1 and version > $2 and version <= $3 order by version";
         AddDeadLetter = $"insert into {s}.dead_letters (projection, event_id, stream_id, version, tx_id, position, error, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8)";
         DeadLetters = $"select event_id, stream_id, version, tx_id, position, error, created_at from {s}.dead_letters where projection = $1 order by id";
 
@@ -119,6 +125,15 @@ internal sealed class PostgresSql
     public string CountEventsOfTypes { get; }
 
     public string StreamVersion { get; }
+
+    /// <summary>The stored events of a stream among a batch's ids ($2), in version order.</summary>
+    public string StoredOfBatch { get; }
+
+    /// <summary>Raises the log offset when the log is ahead of the server's transaction counter (after a restore).</summary>
+    public string AlignLog { get; }
+
+    /// <summary>True when the newest stored log id is not below the next one the server assigns (see <see cref="AlignLog"/>).</summary>
+    public string LogMisaligned { get; }
 
     public string LoadSnapshot { get; }
 
