@@ -29,8 +29,10 @@ public sealed partial class PostgresEventStore
     /// <see cref="EventData"/> (the same event ids) is always safe: a batch already stored is reported as
     /// <see cref="AppendResult.AlreadyAppended"/>, wherever it landed. The store retries by itself only
     /// when the database proves nothing was written: an append whose transaction is older than the
-    /// stream's last writer's is refused (per stream, global-log order equals version order) and
-    /// re-run in a new transaction.
+    /// stream's last writer's is refused (per stream, global-log order equals version order), and one
+    /// that the server rolled back as a serialization failure (40001) or deadlock victim (40P01), is
+    /// re-run in a new transaction, a few times at most. Connection failures, server shutdowns
+    /// (57P01, 08xxx) and timeouts reach the caller: their outcome may be unknown.
     /// </para>
     /// </remarks>
     public async ValueTask<AppendResult> AppendAsync(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<EventData> events, CancellationToken cancellationToken = default)
@@ -69,9 +71,10 @@ public sealed partial class PostgresEventStore
                 result = await AppendOnceAsync(fastSql, streamId, expectedVersion, events, ids, types, data, metadata, now, cancellationToken).ConfigureAwait(false);
                 break;
             }
-            catch (PostgresException error) when (error.SqlState == PostgresErrors.OlderTransaction && attempt < OrderRetries)
+            catch (PostgresException error) when (PostgresErrors.IsRetryable(error) && attempt < OrderRetries)
             {
-                // Nothing was written; a new transaction gets a newer id.
+                // The transaction was refused or rolled back by the server: nothing was written, and a
+                // new transaction (with a newer id) can succeed.
             }
             catch (PostgresException error) when (PostgresErrors.IsStoredIds(error))
             {

@@ -43,6 +43,13 @@ internal static class PostgresErrors
         _ => null,
     };
 
+    /// <summary>
+    /// True when the server refused or rolled back the append's transaction, so that nothing was
+    /// written and a new transaction may succeed: ES503, serialization failure, deadlock victim.
+    /// </summary>
+    public static bool IsRetryable(PostgresException error) =>
+        error.SqlState is OlderTransaction or PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected;
+
     /// <summary>True when the error says that some of the batch's ids are already stored in the stream.</summary>
     public static bool IsStoredIds(PostgresException error) =>
         error.SqlState == StoredIds || (error.SqlState == PostgresErrorCodes.UniqueViolation && error.ConstraintName == EventIdIndex);
