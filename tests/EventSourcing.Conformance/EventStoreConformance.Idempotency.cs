@@ -56,7 +56,7 @@ public abstract partial class EventStoreConformance
     }
 
     [Fact]
-    public async Task A_partly_stored_batch_is_a_conflict_not_a_duplicate()
+    public async Task A_partly_stored_batch_is_refused_as_a_duplicate_event_id()
     {
         var store = await StoreAsync();
         var stream = TestData.NewStream();
@@ -64,9 +64,11 @@ public abstract partial class EventStoreConformance
         await store.AppendAsync(stream, ExpectedVersion.NoStream, stored, Ct);
         var mixed = new[] { stored[0], new EventData(new Incremented(99)) };
 
-        var ex = await Assert.ThrowsAsync<WrongExpectedVersionException>(() => store.AppendAsync(stream, ExpectedVersion.NoStream, mixed, Ct).AsTask());
+        // The event-id rule comes before the expectation (which NoStream would fail too).
+        var ex = await Assert.ThrowsAsync<DuplicateEventIdException>(() => store.AppendAsync(stream, ExpectedVersion.NoStream, mixed, Ct).AsTask());
 
-        Assert.Equal(2, ex.ActualVersion);
+        Assert.Equal(stored[0].EventId, ex.EventId);
+        Assert.Equal(1, ex.StoredVersion);
         Assert.Equal(2, (await ReadAsync(store, stream)).Count);
     }
 

@@ -9,13 +9,14 @@ namespace EventSourcing.InMemory;
 /// <summary>
 /// The embedded event store: thread-safe, in process, with the same semantics as the durable stores
 /// (atomic multi-event appends, all expected-version modes, idempotent re-append, one global order).
-/// Events are kept as the objects appended, so events should be immutable (records). Nothing survives
-/// the process.
+/// Like PostgreSQL, it serializes each event when it is appended (what the serializer refuses is refused)
+/// and reads it back on every read, so changing an appended or a read object never changes history.
+/// Nothing survives the process.
 /// </summary>
 public sealed partial class InMemoryEventStore : IEventStore
 {
-    private readonly ConcurrentDictionary<string, AppendOnlyList<EventEnvelope>> _streams = new(StringComparer.Ordinal);
-    private readonly AppendOnlyList<EventEnvelope> _all = new(1024);
+    private readonly ConcurrentDictionary<string, InMemoryStream> _streams = new(StringComparer.Ordinal);
+    private readonly AppendOnlyList<StoredEvent> _all = new(1024);
     private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly EventTypeRegistry _registry;
     private readonly TimeProvider _time;
@@ -48,36 +49,29 @@ public sealed partial class InMemoryEventStore : IEventStore
     {
         AppendGuard.Validate(streamId, events);
         cancellationToken.ThrowIfCancellationRequested();
-        var names = new string[events.Count];
-        List<EventData>? upcast = null;
-        for (var i = 0; i < names.Length; i++)
-        {
-            var entry = _registry.Resolve(events[i].Event.GetType());
-            names[i] = entry.Name;
-            if (entry.TypedUpcast is not null)
-            {
-                // This store keeps objects, not payloads, and the registry is frozen by now: upcasting once
-                // here reads exactly like a durable store that upcasts on every read.
-                upcast ??= [.. events];
-                upcast[i] = new EventData(_registry.UpcastObject(entry, events[i].Event, out names[i]), events[i].Metadata, events[i].EventId);
-            }
-        }
 
-        events = upcast ?? events;
+        // Serialized outside the lock, with the registry PostgreSQL uses: the same inputs are refused.
+        var batch = new PendingEvent[events.Count];
+        for (var i = 0; i < batch.Length; i++)
+        {
+            var e = events[i];
+            var data = _registry.SerializeWithEntry(e.Event, out var entry);
+            batch[i] = new PendingEvent(e.EventId, entry, data, CopyOf(e.Metadata));
+        }
 
         if (!_inline.IsEmpty)
         {
-            return AppendWithInlineProjectionsAsync(streamId, expectedVersion, events, names, cancellationToken);
+            return AppendWithInlineProjectionsAsync(streamId, expectedVersion, batch, cancellationToken);
         }
 
         AppendResult result;
         _writeGate.Wait(cancellationToken);
         try
         {
-            result = Stage(streamId, expectedVersion, events, names, staged: null, out var stream);
+            result = Stage(streamId, expectedVersion, batch, out var stream, out var timestamp);
             if (!result.AlreadyAppended)
             {
-                Publish(stream!, events.Count);
+                Publish(stream!, batch.Length, timestamp);
             }
         }
         finally
@@ -93,21 +87,27 @@ public sealed partial class InMemoryEventStore : IEventStore
         return ValueTask.FromResult(result);
     }
 
-    private async ValueTask<AppendResult> AppendWithInlineProjectionsAsync(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<EventData> events, string[] names, CancellationToken cancellationToken)
+    private async ValueTask<AppendResult> AppendWithInlineProjectionsAsync(StreamId streamId, ExpectedVersion expectedVersion, PendingEvent[] batch, CancellationToken cancellationToken)
     {
         AppendResult result;
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var staged = new EventEnvelope[events.Count];
-            result = Stage(streamId, expectedVersion, events, names, staged, out var stream);
+            result = Stage(streamId, expectedVersion, batch, out var stream, out var timestamp);
             if (!result.AlreadyAppended)
             {
                 // Staged events are invisible until published: a projection that throws (or a
-                // cancellation) leaves the store as it was.
+                // cancellation) leaves the store as it was. Projections get what readers will get.
+                var staged = new EventEnvelope[batch.Length];
+                var (items, first) = (stream!.Events, stream.Events.Count);
+                for (var i = 0; i < staged.Length; i++)
+                {
+                    staged[i] = items[first + i].ToEnvelope(_registry);
+                }
+
                 await _inline.RunAsync(staged, _inlineContexts, cancellationToken).ConfigureAwait(false);
 
-                Publish(stream!, events.Count);
+                Publish(stream, batch.Length, timestamp);
             }
         }
         finally
@@ -123,42 +123,85 @@ public sealed partial class InMemoryEventStore : IEventStore
         return result;
     }
 
-    /// <summary>Checks the expectation and stages the events (invisible to readers until <see cref="Publish"/>). Writer gate held.</summary>
-    private AppendResult Stage(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<EventData> events, string[] names, EventEnvelope[]? staged, out AppendOnlyList<EventEnvelope>? stream)
+    /// <summary>
+    /// Applies the event-id rule, then the expectation, and stages the events (invisible to readers until
+    /// <see cref="Publish"/>). Writer gate held.
+    /// </summary>
+    private AppendResult Stage(StreamId streamId, ExpectedVersion expectedVersion, PendingEvent[] batch, out InMemoryStream? stream, out DateTimeOffset timestamp)
     {
         stream = _streams.GetValueOrDefault(streamId.Value);
-        var current = stream?.Count ?? 0;
-        if (TryIdempotent(stream, current, expectedVersion, events, out var repeat))
+        timestamp = default;
+        var current = stream?.Events.Count ?? 0;
+        if (stream is not null && FindRepeat(streamId, stream, batch) is { } repeat)
         {
-            return repeat!;
+            return repeat;
         }
 
-        if (!AppendGuard.Satisfies(expectedVersion, current))
+        if (AppendGuard.Overflows(expectedVersion, batch.Length) || !AppendGuard.Satisfies(expectedVersion, current))
         {
             throw new WrongExpectedVersionException(streamId, expectedVersion, current);
         }
 
-        stream ??= _streams.GetOrAdd(streamId.Value, static _ => new AppendOnlyList<EventEnvelope>());
-        var now = _time.GetUtcNow();
-        EventEnvelope? last = null;
-        for (var i = 0; i < events.Count; i++)
+        stream ??= _streams.GetOrAdd(streamId.Value, static _ => new InMemoryStream());
+
+        // Microseconds, as PostgreSQL stores them; never before the stream's previous event.
+        var now = _time.GetUtcNow().ToUniversalTime();
+        now = new DateTimeOffset(now.Ticks - (now.Ticks % 10), TimeSpan.Zero);
+        timestamp = now > stream.LastTimestamp ? now : stream.LastTimestamp;
+        for (var i = 0; i < batch.Length; i++)
         {
-            var e = events[i];
-            last = new EventEnvelope(e.EventId, streamId, current + i + 1, new GlobalPosition(0, _sequence + i + 1), names[i], e.Event, e.Metadata, now);
-            stream.Stage(i, last);
-            _all.Stage(i, last);
-            staged?[i] = last;
+            var e = batch[i];
+            var stored = new StoredEvent(e.EventId, streamId, current + i + 1, new GlobalPosition(0, _sequence + i + 1), e.Entry, EventTypeRegistry.ReadName(e.Entry), e.Data, e.Metadata, timestamp);
+            stream.Events.Stage(i, stored);
+            _all.Stage(i, stored);
         }
 
-        return new AppendResult(streamId, current + events.Count, last!.Position, AlreadyAppended: false);
+        return new AppendResult(streamId, current + batch.Length, new GlobalPosition(0, _sequence + batch.Length), AlreadyAppended: false);
     }
 
-    private void Publish(AppendOnlyList<EventEnvelope> stream, int count)
+    /// <summary>
+    /// The rule both stores share: when an id of the batch is already stored in the stream, the append is a
+    /// repeat (all ids stored at consecutive versions, in the batch's order: nothing to write, whatever the
+    /// expectation) or refused with <see cref="DuplicateEventIdException"/>. Null when no id is stored.
+    /// </summary>
+    private static AppendResult? FindRepeat(StreamId streamId, InMemoryStream stream, PendingEvent[] batch)
+    {
+        for (var i = 0; i < batch.Length; i++)
+        {
+            if (!stream.TryFindForWriter(batch[i].EventId, out var index))
+            {
+                continue;
+            }
+
+            var first = index - i;
+            for (var j = 0; j < batch.Length; j++)
+            {
+                if (!stream.TryFindForWriter(batch[j].EventId, out var at) || at != first + j)
+                {
+                    throw new DuplicateEventIdException(streamId, batch[i].EventId, index + 1L);
+                }
+            }
+
+            var last = stream.Events[first + batch.Length - 1];
+            return new AppendResult(streamId, last.Version, last.Position, AlreadyAppended: true);
+        }
+
+        return null;
+    }
+
+    private void Publish(InMemoryStream stream, int count, DateTimeOffset timestamp)
     {
         _sequence += count;
         _all.Publish(count);
-        stream.Publish(count);
+        stream.Publish(count, timestamp);
     }
+
+    /// <summary>
+    /// The metadata readers will get: read back from its serialized form (which refuses lone surrogates),
+    /// with read-only headers, so it can be shared by every read and the appender's dictionary is not kept.
+    /// </summary>
+    private static EventMetadata CopyOf(EventMetadata metadata) =>
+        MetadataJson.Serialize(metadata) is { } json ? MetadataJson.Deserialize(json) : EventMetadata.Empty;
 
     /// <inheritdoc />
     public IAsyncEnumerable<EventEnvelope> ReadStreamAsync(StreamId streamId, long fromVersion = 1, long maxCount = long.MaxValue, CancellationToken cancellationToken = default)
@@ -169,10 +212,10 @@ public sealed partial class InMemoryEventStore : IEventStore
             return ViewEnumerable.Empty;
         }
 
-        var (items, count) = stream.View();
+        var (items, count) = stream.Events.View();
         var start = (int)Math.Min(fromVersion - 1, count);
         var end = (int)Math.Min(count, start + Math.Min(maxCount, int.MaxValue));
-        return new ViewEnumerable(items, start, end, cancellationToken);
+        return new ViewEnumerable(items, start, end, _registry, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -185,12 +228,12 @@ public sealed partial class InMemoryEventStore : IEventStore
         var start = after.TransactionId != 0 ? count : (int)Math.Clamp(after.Sequence, 0, count);
         if (eventTypes is not null)
         {
-            // Envelopes already carry the current (upcast) type name, so aliases need no expansion here.
-            return Filter(items, start, count, maxCount, new HashSet<string>(eventTypes, StringComparer.Ordinal), cancellationToken);
+            // Stored events know the name readers see (after upcasting), so aliases need no expansion here.
+            return Filter(items, start, count, maxCount, new HashSet<string>(eventTypes, StringComparer.Ordinal), _registry, cancellationToken);
         }
 
         var end = (int)Math.Min(count, (long)start + maxCount);
-        return new ViewEnumerable(items, start, end, cancellationToken);
+        return new ViewEnumerable(items, start, end, _registry, cancellationToken);
     }
 
     /// <summary>Counts the events of these registered type names (all events when null).</summary>
@@ -206,7 +249,7 @@ public sealed partial class InMemoryEventStore : IEventStore
         long matching = 0;
         for (var i = 0; i < count; i++)
         {
-            if (types.Contains(items[i].EventType))
+            if (types.Contains(items[i].ReadName))
             {
                 matching++;
             }
@@ -215,16 +258,16 @@ public sealed partial class InMemoryEventStore : IEventStore
         return matching;
     }
 
-    private static async IAsyncEnumerable<EventEnvelope> Filter(EventEnvelope[] items, int start, int count, int maxCount, HashSet<string> types, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<EventEnvelope> Filter(StoredEvent[] items, int start, int count, int maxCount, HashSet<string> types, EventTypeRegistry registry, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var returned = 0;
         for (var i = start; i < count && returned < maxCount; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (types.Contains(items[i].EventType))
+            if (types.Contains(items[i].ReadName))
             {
                 returned++;
-                yield return items[i];
+                yield return items[i].ToEnvelope(registry);
             }
         }
 
@@ -243,51 +286,17 @@ public sealed partial class InMemoryEventStore : IEventStore
     {
         streamId.EnsureValid();
         cancellationToken.ThrowIfCancellationRequested();
-        if (_streams.TryGetValue(streamId.Value, out var stream))
-        {
-            var (items, count) = stream.View();
-            for (var i = 0; i < count; i++)
-            {
-                if (items[i].EventId == eventId)
-                {
-                    return ValueTask.FromResult<EventEnvelope?>(items[i]);
-                }
-            }
-        }
-
-        return ValueTask.FromResult<EventEnvelope?>(null);
+        var stored = _streams.TryGetValue(streamId.Value, out var stream) ? stream.Find(eventId) : null;
+        return ValueTask.FromResult(stored?.ToEnvelope(_registry));
     }
 
     /// <inheritdoc />
     public ValueTask<long> GetStreamVersionAsync(StreamId streamId, CancellationToken cancellationToken = default)
     {
         streamId.EnsureValid();
-        return ValueTask.FromResult(_streams.TryGetValue(streamId.Value, out var stream) ? (long)stream.Count : 0L);
+        return ValueTask.FromResult(_streams.TryGetValue(streamId.Value, out var stream) ? (long)stream.Events.Count : 0L);
     }
 
-    /// <summary>
-    /// The idempotency rule both backends share: for an exact expectation, the versions after it already
-    /// hold exactly these ids; for Any/StreamExists, the stream's last events are exactly these ids.
-    /// </summary>
-    private static bool TryIdempotent(AppendOnlyList<EventEnvelope>? stream, long current, ExpectedVersion expected, IReadOnlyList<EventData> events, out AppendResult? result)
-    {
-        result = null;
-        var first = expected.IsExact ? expected.Value : current - events.Count;
-        if (stream is null || first < 0 || first + events.Count > current || (expected.IsExact && current == expected.Value))
-        {
-            return false;
-        }
-
-        for (var i = 0; i < events.Count; i++)
-        {
-            if (stream[(int)first + i].EventId != events[i].EventId)
-            {
-                return false;
-            }
-        }
-
-        var last = stream[(int)first + events.Count - 1];
-        result = new AppendResult(last.StreamId, last.StreamVersion, last.Position, AlreadyAppended: true);
-        return true;
-    }
+    /// <summary>An event of an append, serialized, before it has a version.</summary>
+    private readonly record struct PendingEvent(Guid EventId, EventTypeEntry Entry, byte[] Data, EventMetadata Metadata);
 }

@@ -6,7 +6,7 @@ namespace EventSourcing;
 /// </summary>
 public sealed record EventMetadata
 {
-    private static readonly IReadOnlyDictionary<string, string> NoHeaders = new Dictionary<string, string>(0);
+    private static readonly IReadOnlyDictionary<string, string> NoHeaders = System.Collections.ObjectModel.ReadOnlyDictionary<string, string>.Empty;
 
     /// <summary>Metadata with nothing set.</summary>
     public static EventMetadata Empty { get; } = new();

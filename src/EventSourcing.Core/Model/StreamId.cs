@@ -2,7 +2,8 @@ namespace EventSourcing;
 
 /// <summary>
 /// Identifies one stream: the ordered events of one aggregate. A valid id is non-empty, not only
-/// white space, at most <see cref="MaxLength"/> characters and free of control characters.
+/// white space, at most <see cref="MaxLength"/> characters, free of control characters and of lone
+/// UTF-16 surrogates (which UTF-8 storage cannot keep).
 /// </summary>
 public readonly record struct StreamId
 {
@@ -14,7 +15,7 @@ public readonly record struct StreamId
     /// <summary>Creates a validated stream id.</summary>
     /// <param name="value">The id.</param>
     /// <exception cref="ArgumentNullException"><paramref name="value"/> is null.</exception>
-    /// <exception cref="ArgumentException"><paramref name="value"/> is empty, white space, too long or holds a control character.</exception>
+    /// <exception cref="ArgumentException"><paramref name="value"/> is empty, white space, too long, or holds a control character or a lone surrogate.</exception>
     public StreamId(string value)
     {
         Validate(value);
@@ -70,5 +71,7 @@ public readonly record struct StreamId
                 throw new ArgumentException($"A stream id must not contain control characters (found U+{(int)c:X4}).", nameof(value));
             }
         }
+
+        Serialization.LoneSurrogates.ThrowIfAny(value, nameof(value), "A stream id");
     }
 }

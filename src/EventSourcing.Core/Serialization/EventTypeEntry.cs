@@ -12,6 +12,9 @@ internal sealed class EventTypeEntry(string name, Type? clrType)
 
     public JsonTypeInfo? TypeInfo { get; set; }
 
+    /// <summary>The type's metadata under options whose encoder throws on lone surrogates.</summary>
+    public JsonTypeInfo? GuardedTypeInfo { get; set; }
+
     public Func<object, object>? TypedUpcast { get; set; }
 
     public Func<JsonObject, JsonObject>? JsonUpcast { get; set; }

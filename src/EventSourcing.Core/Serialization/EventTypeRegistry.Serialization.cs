@@ -1,17 +1,69 @@
 using System.Buffers;
 using System.Text.Json;
+using System.Text.Encodings.Web;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 
 namespace EventSourcing.Serialization;
 
 public sealed partial class EventTypeRegistry
 {
     /// <summary>Serializes an event to UTF-8 JSON and gives its stored name.</summary>
+    /// <exception cref="UnknownEventTypeException">The event's type is not registered.</exception>
+    /// <exception cref="ArgumentException">A string of the event holds a lone UTF-16 surrogate.</exception>
     internal byte[] SerializeEvent(object @event, out string name)
     {
-        var entry = Resolve(@event.GetType());
+        var bytes = SerializeWithEntry(@event, out var entry);
         name = entry.Name;
-        return JsonSerializer.SerializeToUtf8Bytes(@event, TypeInfo(entry));
+        return bytes;
+    }
+
+    /// <summary>
+    /// Serializes an event to UTF-8 JSON and gives its registry entry. What the serializer refuses (a
+    /// getter that throws, a cycle, nesting deeper than its maximum depth) throws here, before any store
+    /// writes; so does a lone surrogate, which the serializer would otherwise write as U+FFFD.
+    /// </summary>
+    internal byte[] SerializeWithEntry(object @event, out EventTypeEntry entry)
+    {
+        entry = Resolve(@event.GetType());
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(@event, TypeInfo(entry));
+        if (MayHoldReplacementCharacter(bytes))
+        {
+            // Rare: the output holds U+FFFD, which is either the event's own (fine) or a lone surrogate the
+            // encoder replaced. A second pass through an encoder that throws on lone surrogates tells which.
+            JsonSerializer.SerializeToUtf8Bytes(@event, GuardedTypeInfo(entry));
+        }
+
+        return bytes;
+    }
+
+    /// <summary>The name readers see for events stored under <paramref name="entry"/>'s name: the end of its upcast chain.</summary>
+    internal static string ReadName(EventTypeEntry entry)
+    {
+        var current = entry;
+        for (var hops = 0; current.UpcastTarget is not null; hops++)
+        {
+            GuardChain(hops);
+            current = current.UpcastTarget;
+        }
+
+        return current.Name;
+    }
+
+    /// <summary>
+    /// As <see cref="DeserializeEvent(string, ReadOnlySpan{byte}, Guid, StreamId, long, out string)"/>, for a
+    /// payload whose stored name was resolved when it was written (the in-memory store).
+    /// </summary>
+    internal object DeserializeEvent(EventTypeEntry entry, ReadOnlySpan<byte> utf8Json, Guid eventId, StreamId streamId, long streamVersion, out string currentName)
+    {
+        try
+        {
+            return DeserializeEntry(entry, utf8Json, out currentName);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or InvalidCastException or NotSupportedException or ArgumentException or FormatException)
+        {
+            return Unreadable(new EventDeserializationException(eventId, streamId, streamVersion, entry.Name, ex), entry.Name, utf8Json, out currentName);
+        }
     }
 
     /// <summary>
@@ -98,6 +150,15 @@ public sealed partial class EventTypeRegistry
 
         currentName = storedName;
         return new UnreadableEvent(storedName, utf8Json.ToArray(), error);
+    }
+
+    private static bool MayHoldReplacementCharacter(ReadOnlySpan<byte> utf8Json) =>
+        utf8Json.IndexOf("\\uFFFD"u8) >= 0 || utf8Json.IndexOf("\\ufffd"u8) >= 0 || utf8Json.IndexOf("\uFFFD"u8) >= 0;
+
+    private JsonTypeInfo GuardedTypeInfo(EventTypeEntry entry)
+    {
+        var options = _guardedOptions ??= new JsonSerializerOptions(_options) { Encoder = new SurrogateGuardEncoder(_options.Encoder ?? JavaScriptEncoder.Default) };
+        return entry.GuardedTypeInfo ??= options.GetTypeInfo(entry.ClrType!);
     }
 
     private static void GuardChain(int hops)

@@ -24,6 +24,7 @@ public sealed partial class EventTypeRegistry
     private readonly Dictionary<Type, EventTypeEntry> _byType = [];
     private readonly Lock _gate = new();
     private JsonSerializerOptions _options;
+    private JsonSerializerOptions? _guardedOptions;
     private volatile bool _frozen;
 
     /// <summary>Creates an empty registry.</summary>

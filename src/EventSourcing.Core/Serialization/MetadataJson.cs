@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.ObjectModel;
 using System.Text.Json;
 
 namespace EventSourcing.Serialization;
@@ -11,11 +12,21 @@ internal static class MetadataJson
     private const string HeadersName = "headers";
 
     /// <summary>Serializes metadata; null when it is empty (nothing is stored).</summary>
+    /// <exception cref="ArgumentException">A string of the metadata holds a lone UTF-16 surrogate.</exception>
     public static byte[]? Serialize(EventMetadata metadata)
     {
         if (metadata.IsEmpty)
         {
             return null;
+        }
+
+        // The writer would store a lone surrogate as U+FFFD: refuse it instead, as for event payloads.
+        LoneSurrogates.ThrowIfAny(metadata.CorrelationId, "events", "The correlation id");
+        LoneSurrogates.ThrowIfAny(metadata.CausationId, "events", "The causation id");
+        foreach (var (key, value) in metadata.Headers)
+        {
+            LoneSurrogates.ThrowIfAny(key, "events", "A header name");
+            LoneSurrogates.ThrowIfAny(value, "events", $"Header '{key}'");
         }
 
         var buffer = new ArrayBufferWriter<byte>(128);
@@ -95,7 +106,8 @@ internal static class MetadataJson
         {
             CorrelationId = correlation,
             CausationId = causation,
-            Headers = headers ?? EventMetadata.Empty.Headers,
+            // Read-only, so a reader cannot change what the next reader of a shared instance sees.
+            Headers = headers is null ? EventMetadata.Empty.Headers : new ReadOnlyDictionary<string, string>(headers),
         };
     }
 
