@@ -40,6 +40,13 @@ public sealed class StressOptions
     /// </summary>
     public Func<Exception, bool>? IsUnknownOutcome { get; init; }
 
+    /// <summary>
+    /// When true, after each unknown outcome another writer (the readers' store) appends one event with
+    /// <c>Any</c> to the same stream before the retry, so the retry always lands after someone else's
+    /// events: the case only the duplicate-id rule (an event id at most once per stream) gets right.
+    /// </summary>
+    public bool InterveneAfterUnknown { get; init; }
+
     /// <summary>The pause before retrying after an unknown outcome (or a failed read).</summary>
     public TimeSpan RetryBackoff { get; init; } = TimeSpan.FromMilliseconds(20);
 }
@@ -77,6 +84,9 @@ public sealed record StressReport
     /// <summary>Events the tailing reader saw.</summary>
     public long Tailed { get; init; }
 
+    /// <summary>Appends made by the intervening writer (see <see cref="StressOptions.InterveneAfterUnknown"/>), included in <see cref="Appends"/>.</summary>
+    public long Interventions { get; init; }
+
     /// <summary>Read errors the tailing reader retried.</summary>
     public long TailErrors { get; init; }
 
@@ -85,7 +95,7 @@ public sealed record StressReport
 
     /// <inheritdoc />
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"appends={Appends} events={Events} conflicts={Conflicts} alreadyAppended={AlreadyAppended} unknown={UnknownOutcomes} unknownCommitted={UnknownThenCommitted} " +
+        $"appends={Appends} events={Events} conflicts={Conflicts} alreadyAppended={AlreadyAppended} unknown={UnknownOutcomes} unknownCommitted={UnknownThenCommitted} interventions={Interventions} " +
         $"lost={Lost} duplicated={Duplicated} reordered={Reordered} tailed={Tailed} tailErrors={TailErrors} elapsed={Elapsed.TotalSeconds:0.0}s");
 }
 
@@ -111,6 +121,7 @@ public sealed class StressWorkload
     private long _unknown;
     private long _unknownCommitted;
     private long _tailErrors;
+    private long _interventions;
 
     /// <summary>A workload whose writers use <paramref name="writers"/> and whose readers (tail, projection, checks) use <paramref name="readers"/>.</summary>
     /// <param name="options">The run's shape.</param>
@@ -200,7 +211,7 @@ public sealed class StressWorkload
         Assert.True(errors.Count == 0, $"{report}\n{string.Join('\n', errors)}");
         Assert.True(report.Lost == 0 && report.Duplicated == 0 && report.Reordered == 0, report.ToString());
         await CheckFreshReplayAsync(projection, head, stored);
-        Assert.Equal(TotalAppends, report.Appends);
+        Assert.Equal(TotalAppends + report.Interventions, report.Appends);
         return report;
     }
 
@@ -264,9 +275,24 @@ public sealed class StressWorkload
                     }
 
                     await Task.Delay(_options.RetryBackoff, Ct);
+                    if (_options.InterveneAfterUnknown)
+                    {
+                        await InterveneAsync(stream);
+                    }
                 }
             }
         }
+    }
+
+    /// <summary>Another writer appends one event to the stream (through the readers' store), acknowledged like the others.</summary>
+    private async Task InterveneAsync(StreamId stream)
+    {
+        var amount = Random.Shared.Next(1, 1_000);
+        var batch = new[] { new EventData(new Incremented(amount)) };
+        var result = await RetryAsync(() => _readers.AppendAsync(stream, ExpectedVersion.Any, batch, Ct).AsTask());
+        _acknowledged.Enqueue(new Acknowledged(stream, [batch[0].EventId], [amount], result));
+        Interlocked.Increment(ref _interventions);
+        Interlocked.Increment(ref _appends);
     }
 
     /// <summary>Runs a read, retrying the errors the options call unknown-outcome (transient).</summary>
@@ -495,6 +521,7 @@ public sealed class StressWorkload
             Reordered = reordered,
             Tailed = tailed.Count,
             TailErrors = Interlocked.Read(ref _tailErrors),
+            Interventions = Interlocked.Read(ref _interventions),
         };
         return (report, errors);
     }
