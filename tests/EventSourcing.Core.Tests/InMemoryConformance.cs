@@ -37,3 +37,15 @@ public sealed class InMemoryProjectionConformance : ProjectionConformance
         return ValueTask.FromResult<(IEventStore, IProjectionStore)>((events, new InMemoryProjectionStore(events, new InMemoryCheckpointStore())));
     }
 }
+
+public sealed class InMemoryStressConformance : StressConformance
+{
+    // The embedded store is fast enough for a larger bounded run.
+    protected override int BoundedAppendsPerWriter => 2_000;
+
+    protected override ValueTask<(IEventStore Events, IProjectionStore Projections)> CreateBackendAsync(EventTypeRegistry registry)
+    {
+        var events = new InMemoryEventStore(registry);
+        return ValueTask.FromResult<(IEventStore, IProjectionStore)>((events, new InMemoryProjectionStore(events, new InMemoryCheckpointStore())));
+    }
+}
