@@ -43,10 +43,30 @@ public sealed class RestoreFixture : IAsyncLifetime
         // Never skipped: like the server-restart test, this needs dedicated clusters from local binaries.
         Assert.True(PostgresServer.HasLocalBinaries, "A dump/restore between two clusters needs local PostgreSQL binaries (/usr/lib/postgresql/*/bin: initdb, pg_ctl, pg_resetwal, pg_dump, pg_restore); install the postgresql package.");
         var ct = TestContext.Current.CancellationToken;
-        _source = await PostgresServer.StartLocalAsync(SourceEpoch, ct);
-        _target = await PostgresServer.StartLocalAsync(transactionEpoch: 0, ct);
+        // Both at once (initdb is most of the cost); whichever started is stopped if the other failed.
+        var source = PostgresServer.StartLocalAsync(SourceEpoch, ct);
+        var target = PostgresServer.StartLocalAsync(transactionEpoch: 0, ct);
+        try
+        {
+            await Task.WhenAll(source, target);
+        }
+        catch
+        {
+            foreach (var started in new[] { source, target }.Where(t => t.IsCompletedSuccessfully))
+            {
+                await started.Result.DisposeAsync();
+            }
 
-        await using var source = NpgsqlDataSource.Create(await _source.CreateDatabaseAsync(SourceDatabase, ct));
+            throw;
+        }
+
+        (_source, _target) = (source.Result, target.Result);
+        await FillSourceAsync(ct);
+    }
+
+    private async Task FillSourceAsync(CancellationToken ct)
+    {
+        await using var source = NpgsqlDataSource.Create(await _source!.CreateDatabaseAsync(SourceDatabase, ct));
         SourceCounterBeforeEvents = await CounterAsync(source);
         Assert.True(SourceCounterBeforeEvents >= (long)SourceEpoch << 32, $"pg_resetwal -e {SourceEpoch} should have moved A's transaction counter to at least {(long)SourceEpoch << 32}; it is {SourceCounterBeforeEvents}.");
 

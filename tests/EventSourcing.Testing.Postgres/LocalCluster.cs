@@ -206,13 +206,27 @@ internal sealed partial class LocalCluster : IAsyncDisposable
     {
         foreach (var dir in Directory.GetDirectories(tempRoot, DirectoryPrefix + "*"))
         {
-            var ownerFile = Path.Combine(dir, "owner.pid");
-            if (File.Exists(ownerFile)
-                && int.TryParse(File.ReadAllText(ownerFile), NumberStyles.None, CultureInfo.InvariantCulture, out var owner)
-                && !IsAlive(owner))
+            if (ReadOwner(Path.Combine(dir, "owner.pid")) is { } owner && !IsAlive(owner))
             {
                 await StopAndDeleteAsync(bin, dir).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>The pid in a cluster's owner file, or null (also when another start removed it meanwhile).</summary>
+    private static int? ReadOwner(string ownerFile)
+    {
+        try
+        {
+            return int.TryParse(File.ReadAllText(ownerFile), NumberStyles.None, CultureInfo.InvariantCulture, out var owner) ? owner : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
         }
     }
 
