@@ -14,7 +14,7 @@ namespace EventSourcing.Testing.Postgres;
 /// for runs that were killed outright (SIGKILL) — by the next start, which removes clusters whose
 /// owning process is gone.
 /// </summary>
-internal sealed class LocalCluster : IAsyncDisposable
+internal sealed partial class LocalCluster : IAsyncDisposable
 {
     private const string DirectoryPrefix = "eventsourcing-pg-";
     private const string OsUser = "postgres";
@@ -78,7 +78,15 @@ internal sealed class LocalCluster : IAsyncDisposable
         return candidates.Count == 0 ? null : candidates.MaxBy(c => c.Version).Bin;
     }
 
-    public static async Task<LocalCluster> StartAsync(string bin, CancellationToken cancellationToken)
+    /// <summary>Creates and starts a cluster.</summary>
+    /// <param name="bin">The PostgreSQL bin directory.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <param name="transactionEpoch">
+    /// When not 0, the epoch of the transaction counter is set to it (pg_resetwal -e) before the first
+    /// start, so 64-bit transaction ids (xid8) begin at epoch &lt;&lt; 32: a cluster whose counter is far
+    /// ahead of a fresh one's.
+    /// </param>
+    public static async Task<LocalCluster> StartAsync(string bin, CancellationToken cancellationToken, uint transactionEpoch = 0)
     {
         var tempRoot = IsRoot ? "/tmp" : Path.GetTempPath();
         await RemoveAbandonedAsync(bin, tempRoot).ConfigureAwait(false);
@@ -98,6 +106,10 @@ internal sealed class LocalCluster : IAsyncDisposable
 
             var data = Path.Combine(root, "data");
             await RunAsync(Path.Combine(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=scram-sha-256", $"--pwfile={passwordFile}", "-E", "UTF8", "--no-locale", "--no-sync"], IsRoot, cancellationToken).ConfigureAwait(false);
+            if (transactionEpoch != 0)
+            {
+                await RunAsync(Path.Combine(bin, "pg_resetwal"), ["-e", transactionEpoch.ToString(CultureInfo.InvariantCulture), "-D", data], IsRoot, cancellationToken).ConfigureAwait(false);
+            }
 
             // A free port can be taken between probing and binding; try a few.
             for (var attempt = 1; ; attempt++)
@@ -194,13 +206,27 @@ internal sealed class LocalCluster : IAsyncDisposable
     {
         foreach (var dir in Directory.GetDirectories(tempRoot, DirectoryPrefix + "*"))
         {
-            var ownerFile = Path.Combine(dir, "owner.pid");
-            if (File.Exists(ownerFile)
-                && int.TryParse(File.ReadAllText(ownerFile), NumberStyles.None, CultureInfo.InvariantCulture, out var owner)
-                && !IsAlive(owner))
+            if (ReadOwner(Path.Combine(dir, "owner.pid")) is { } owner && !IsAlive(owner))
             {
                 await StopAndDeleteAsync(bin, dir).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>The pid in a cluster's owner file, or null (also when another start removed it meanwhile).</summary>
+    private static int? ReadOwner(string ownerFile)
+    {
+        try
+        {
+            return int.TryParse(File.ReadAllText(ownerFile), NumberStyles.None, CultureInfo.InvariantCulture, out var owner) ? owner : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
         }
     }
 
@@ -235,7 +261,7 @@ internal sealed class LocalCluster : IAsyncDisposable
     private static bool HasTools(string bin) =>
         File.Exists(Path.Combine(bin, "initdb")) && File.Exists(Path.Combine(bin, "pg_ctl"));
 
-    private static async Task RunAsync(string file, string[] arguments, bool asPostgres, CancellationToken cancellationToken)
+    private static async Task RunAsync(string file, string[] arguments, bool asPostgres, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo
         {
@@ -244,6 +270,11 @@ internal sealed class LocalCluster : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = "/",
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         if (asPostgres)
         {
             start.FileName = File.Exists("/usr/sbin/runuser") ? "/usr/sbin/runuser" : "runuser";
