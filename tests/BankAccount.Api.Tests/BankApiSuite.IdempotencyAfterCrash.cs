@@ -73,4 +73,27 @@ public abstract partial class BankApiSuite
         Assert.Equal(1L, Version(await JsonAsync(retry)));
         Assert.Equal(1L, Version(await GetAccountAsync(opened)));
     }
+
+    [Fact]
+    public async Task A_retry_with_If_Match_after_a_crash_is_recognised_not_a_version_conflict()
+    {
+        var id = await OpenWithAsync(100m);
+        var key = Guid.NewGuid().ToString();
+        Host.CrashBeforeNextIdempotencyRecord();
+        using (var lost = await PostAsync($"accounts/{id}/withdrawals", AmountJson(100m), ("Idempotency-Key", key), ("If-Match", "\"2\"")))
+        {
+            Assert.Equal(HttpStatusCode.InternalServerError, lost.StatusCode);
+        }
+
+        // The account is at version 3 now, so If-Match "2" is stale, and the whole balance is gone: only
+        // recognising the command's events answers the retry with a success instead of a 409 or a 422.
+        await using var restarted = Host.InstancesShareStorage ? await Host.StartAnotherInstanceAsync() : null;
+        using var retry = await ApiHost.SendAsync(restarted?.Client ?? Host.Client, HttpMethod.Post, $"accounts/{id}/withdrawals", AmountJson(100m), ("Idempotency-Key", key), ("If-Match", "\"2\""));
+
+        Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
+        var answer = await JsonAsync(retry);
+        Assert.Equal((0m, 3L), (Balance(answer), Version(answer)));
+        var account = await GetAccountAsync(id);
+        Assert.Equal((0m, 3L), (Balance(account), Version(account)));
+    }
 }
