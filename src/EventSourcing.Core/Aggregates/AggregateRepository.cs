@@ -139,6 +139,7 @@ public sealed partial class AggregateRepository<TAggregate>
     /// <returns>The aggregate, and whether the command had already been applied.</returns>
     /// <exception cref="ArgumentException"><paramref name="commandId"/> is <see cref="Guid.Empty"/>.</exception>
     /// <exception cref="WrongExpectedVersionException">Every attempt lost its race.</exception>
+    /// <exception cref="DuplicateEventIdException">The last attempt met a duplicate of the command that committed other events under the same ids; the next call reports it as applied.</exception>
     /// <remarks>
     /// This is the safe answer to an unknown outcome: when a call fails after the append was sent (the
     /// events may or may not be stored), call it again with the same command id. The check costs nothing
