@@ -1,13 +1,16 @@
+using BankAccount.Api.Http;
 using BankAccount.Api.PostgresReadModels;
 using BankAccount.Domain;
 using BankAccount.Domain.ReadModels;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 
 namespace BankAccount.Api;
 
 /// <summary>
-/// Picks the storage: the in-memory store and read models by default; PostgreSQL for both (events,
-/// snapshots, checkpoints and the read-model tables) when <c>ConnectionStrings:EventStore</c> is set.
+/// Picks the storage: the in-memory store, read models and idempotency records by default; PostgreSQL for
+/// all of them (events, snapshots, checkpoints, the read-model tables and the idempotency records) when
+/// <c>ConnectionStrings:EventStore</c> is set.
 /// </summary>
 internal static class BankStorage
 {
@@ -20,6 +23,7 @@ internal static class BankStorage
         var connectionString = configuration.GetConnectionString(ConnectionStringName);
         if (string.IsNullOrWhiteSpace(connectionString))
         {
+            es.Services.TryAddSingleton<IIdempotencyRecords, InMemoryIdempotencyRecords>();
             return es.AddBankReadModels();
         }
 
@@ -28,6 +32,7 @@ internal static class BankStorage
         // does (AddBankReadModelsOnPostgres registers it through a factory, which makes it the owner).
         var dataSource = NpgsqlDataSource.Create(connectionString);
         es.UsePostgres(o => o.DataSource = dataSource);
+        es.Services.TryAddSingleton<IIdempotencyRecords, PostgresIdempotencyRecords>();
         return es.AddBankReadModelsOnPostgres(dataSource);
     }
 }

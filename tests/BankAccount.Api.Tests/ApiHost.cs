@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using BankAccount.Api;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace BankAccount.Api.Tests;
 
@@ -13,6 +14,7 @@ namespace BankAccount.Api.Tests;
 public abstract class ApiHost : IAsyncLifetime
 {
     private WebApplication? _app;
+    private List<string> _args = [];
 
     /// <summary>A client whose base address is the running API.</summary>
     public HttpClient Client { get; private set; } = null!;
@@ -29,18 +31,34 @@ public abstract class ApiHost : IAsyncLifetime
     /// <returns>A task that completes when done.</returns>
     protected virtual ValueTask CleanUpAsync() => ValueTask.CompletedTask;
 
+    /// <summary>
+    /// True when two instances of the API started by this host share their storage (a database), so a
+    /// second instance sees what the first committed, like a restarted server; false for in-memory.
+    /// </summary>
+    public virtual bool InstancesShareStorage => false;
+
     /// <inheritdoc />
     public async ValueTask InitializeAsync()
     {
-        var args = new List<string> { "--urls", "http://127.0.0.1:0", "--environment", "Testing", "--Logging:LogLevel:Default=Warning" };
-        await ConfigureAsync(args);
-        _app = BankApi.Create([.. args]);
-        await _app.StartAsync();
-        // With port 0 Kestrel picks a free port; after the start, Urls holds the address it bound.
-        var address = _app.Urls.Single();
-        BaseAddress = new Uri(address + "/");
-        Client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        _args = ["--urls", "http://127.0.0.1:0", "--environment", "Testing", "--Logging:LogLevel:Default=Warning"];
+        await ConfigureAsync(_args);
+        (_app, BaseAddress, Client) = await StartAppAsync();
     }
+
+    /// <summary>
+    /// Starts another instance of the API on the same configuration (the same database, when there is
+    /// one): a process with none of the first one's memory, as after a crash and restart.
+    /// </summary>
+    /// <returns>The instance; dispose it to stop it.</returns>
+    public async Task<ApiInstance> StartAnotherInstanceAsync()
+    {
+        var (app, _, client) = await StartAppAsync();
+        return new ApiInstance(app, client);
+    }
+
+    /// <summary>Makes the next idempotency record save of this host's API fail, as if the server died after the commit.</summary>
+    public void CrashBeforeNextIdempotencyRecord() =>
+        _app!.Services.GetRequiredService<CrashingIdempotencyRecords>().CrashBeforeNextRecord();
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
@@ -56,8 +74,21 @@ public abstract class ApiHost : IAsyncLifetime
         GC.SuppressFinalize(this);
     }
 
+    private async Task<(WebApplication App, Uri BaseAddress, HttpClient Client)> StartAppAsync()
+    {
+        var app = BankApi.Create([.. _args], CrashingIdempotencyRecords.Install);
+        await app.StartAsync();
+        // With port 0 Kestrel picks a free port; after the start, Urls holds the address it bound.
+        var address = new Uri(app.Urls.Single() + "/");
+        return (app, address, new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) });
+    }
+
     /// <summary>Sends a request with a JSON body (sent as given, so tests can send broken JSON) and headers.</summary>
-    public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? json = null, params (string Name, string Value)[] headers)
+    public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? json = null, params (string Name, string Value)[] headers) =>
+        SendAsync(Client, method, path, json, headers);
+
+    /// <summary>Sends a request with a JSON body and headers through <paramref name="client"/> (e.g. another instance's).</summary>
+    public static Task<HttpResponseMessage> SendAsync(HttpClient client, HttpMethod method, string path, string? json, params (string Name, string Value)[] headers)
     {
         var request = new HttpRequestMessage(method, path);
         if (json is not null)
@@ -71,9 +102,24 @@ public abstract class ApiHost : IAsyncLifetime
             request.Headers.TryAddWithoutValidation(name, value);
         }
 
-        return Client.SendAsync(request, TestContext.Current.CancellationToken);
+        return client.SendAsync(request, TestContext.Current.CancellationToken);
     }
 }
 
 /// <summary>The API on the in-memory store (the default, with no configuration).</summary>
 public sealed class InMemoryApiHost : ApiHost;
+
+/// <summary>A second running instance of the API (see <see cref="ApiHost.StartAnotherInstanceAsync"/>).</summary>
+public sealed class ApiInstance(WebApplication app, HttpClient client) : IAsyncDisposable
+{
+    /// <summary>A client whose base address is this instance.</summary>
+    public HttpClient Client { get; } = client;
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+}

@@ -12,6 +12,9 @@ public sealed class PostgresApiHost : ApiHost
     private PostgresServer? _server;
     private string? _database;
 
+    /// <inheritdoc />
+    public override bool InstancesShareStorage => true;
+
     protected override async ValueTask ConfigureAsync(List<string> args)
     {
         _server = await PostgresServer.StartAsync(TestContext.Current.CancellationToken);

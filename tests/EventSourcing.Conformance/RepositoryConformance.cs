@@ -6,7 +6,7 @@ using Xunit;
 namespace EventSourcing.Conformance;
 
 /// <summary>Aggregate loading and saving, snapshots and temporal loads, over a backend's stores.</summary>
-public abstract class RepositoryConformance
+public abstract partial class RepositoryConformance
 {
     /// <summary>Creates (or hands out) an event store and a snapshot store using this registry and clock.</summary>
     protected abstract ValueTask<(IEventStore Events, ISnapshotStore Snapshots)> CreateStoresAsync(EventTypeRegistry registry, TimeProvider timeProvider);

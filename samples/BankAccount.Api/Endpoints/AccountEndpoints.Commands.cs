@@ -3,6 +3,7 @@ using BankAccount.Api.Http;
 using BankAccount.Domain;
 using EventSourcing;
 using EventSourcing.Aggregates;
+using EventSourcing.Storage;
 
 namespace BankAccount.Api.Endpoints;
 
@@ -76,7 +77,8 @@ internal static partial class AccountEndpoints
     /// <summary>
     /// The shared path of every command: check the id and headers, read the body, then run the command
     /// once per Idempotency-Key. <paramref name="plan"/> parses and validates the body into a command for
-    /// an account id (a new one for POST /accounts, made inside the once-per-key part so a retry gets the same).
+    /// an account id (for POST /accounts a new one, or, under an Idempotency-Key, one derived from the key,
+    /// so a retry opens the same account even when this process no longer remembers the first attempt).
     /// </summary>
     private static async Task<IResult> RunCommandAsync(HttpContext http, string? accountId, Func<byte[], string, (Action<Account>? Command, ApiResponse? Error)> plan)
     {
@@ -98,63 +100,90 @@ internal static partial class AccountEndpoints
             return bodyError;
         }
 
-        var repository = http.RequestServices.GetRequiredService<AggregateRepository<Account>>();
-        Task<ApiResponse> Execute()
+        var services = http.RequestServices;
+        Task<ApiResponse> Execute(IdempotentCall? call)
         {
-            var id = accountId ?? AccountIds.New();
+            var id = accountId ?? (call is null ? AccountIds.New() : call.CommandId.ToString("N"));
             var (command, error) = plan(body, id);
             return error is not null
                 ? Task.FromResult(error)
-                : ExecuteAsync(repository, id, creating: accountId is null, headers, command!);
+                : ExecuteAsync(services, id, creating: accountId is null, headers, call, command!);
         }
 
         if (headers.IdempotencyKey is null)
         {
-            return await Execute();
+            return await Execute(call: null);
         }
 
-        var store = http.RequestServices.GetRequiredService<IdempotencyStore>();
+        var store = services.GetRequiredService<IdempotencyStore>();
         return await store.RunAsync(headers.User, headers.IdempotencyKey, IdempotencyStore.RequestOf(http.Request), body, Execute, http.RequestAborted);
     }
 
     /// <summary>
     /// Runs a command against the account's stream. With If-Match, the account must be at one of the
     /// versions given and the save expects exactly that version (409 otherwise); without it, a lost race
-    /// is retried by the repository and is a 409 only when every retry lost. Runs to the end even if the
-    /// client goes away, so a stored response always matches what was written.
+    /// is retried by the repository and is a 409 only when every retry lost. Under an Idempotency-Key
+    /// (<paramref name="call"/>) the events' ids derive from the key, and a command whose events are
+    /// already stored is not run again: the answer is the account's current state, marked as a replay.
+    /// Runs to the end even if the client goes away, so a stored response always matches what was written.
     /// </summary>
-    private static async Task<ApiResponse> ExecuteAsync(AggregateRepository<Account> repository, string accountId, bool creating, RequestHeaders headers, Action<Account> command)
+    private static async Task<ApiResponse> ExecuteAsync(IServiceProvider services, string accountId, bool creating, RequestHeaders headers, IdempotentCall? call, Action<Account> command)
     {
+        var repository = services.GetRequiredService<AggregateRepository<Account>>();
         var stream = Account.StreamFor(accountId);
-        var metadata = headers.ToMetadata();
+        var metadata = headers.ToMetadata(call?.Fingerprint);
+
         try
         {
             Account account;
+            var applied = false;
             if (headers.IfMatch is { } expected && !creating)
             {
                 account = await repository.LoadAsync(stream, CancellationToken.None);
-                if (!account.IsOpened)
+                applied = call is not null && await IsAppliedAsync(services, stream, call);
+                if (!applied)
                 {
-                    return Problems.NotFound($"There is no account '{accountId}'.");
-                }
+                    if (!account.IsOpened)
+                    {
+                        return Problems.NotFound($"There is no account '{accountId}'.");
+                    }
 
-                if (!expected.Contains(account.Version))
-                {
-                    return Problems.Conflict(Problems.VersionMismatch, $"If-Match expects version {string.Join(" or ", expected)}, but account '{accountId}' is at version {account.Version}. GET it again and retry.", account.Version);
-                }
+                    if (!expected.Contains(account.Version))
+                    {
+                        return Problems.Conflict(Problems.VersionMismatch, $"If-Match expects version {string.Join(" or ", expected)}, but account '{accountId}' is at version {account.Version}. GET it again and retry.", account.Version);
+                    }
 
-                command(account);
-                await repository.SaveAsync(stream, account, metadata, CancellationToken.None);
+                    command(account);
+                    var saved = call is null
+                        ? await repository.SaveAsync(stream, account, metadata, CancellationToken.None)
+                        : await repository.SaveAsync(stream, account, call.CommandId, metadata, CancellationToken.None);
+                    if (saved is { AlreadyAppended: true })
+                    {
+                        applied = true;
+                        account = await repository.LoadAsync(stream, CancellationToken.None);
+                    }
+                }
             }
-            else
+            else if (call is null)
             {
                 account = await repository.ExecuteAsync(stream, command, metadata, CancellationToken.None);
             }
+            else
+            {
+                var result = await repository.ExecuteAsync(stream, call.CommandId, command, metadata, CancellationToken.None);
+                (account, applied) = (result.Aggregate, result.AlreadyApplied);
+            }
+
+            if (applied)
+            {
+                await EnsureSameRequestAsync(services, stream, call!);
+            }
 
             var etag = ("ETag", ETags.For(account.Version));
-            return creating
+            var response = creating
                 ? ApiResponse.Json(StatusCodes.Status201Created, AccountResponse.From(account), etag, ("Location", "/accounts/" + accountId))
                 : ApiResponse.Json(StatusCodes.Status200OK, AccountResponse.From(account), etag);
+            return applied ? response.AsReplay() : response;
         }
         catch (AccountRuleException ex)
         {
@@ -163,6 +192,22 @@ internal static partial class AccountEndpoints
         catch (WrongExpectedVersionException ex)
         {
             return Problems.Conflict(Problems.ConcurrencyConflict, $"Account '{accountId}' was changed by another request at the same time (now at version {ex.ActualVersion}). Retry the command.", ex.ActualVersion);
+        }
+    }
+
+    private static async Task<bool> IsAppliedAsync(IServiceProvider services, StreamId stream, IdempotentCall call) =>
+        await services.GetRequiredService<IEventStore>().ReadEventAsync(stream, CommandIds.EventId(call.CommandId, stream, 0), CancellationToken.None) is not null;
+
+    /// <summary>
+    /// The key's command was applied before: by this request's earlier attempt (same fingerprint on its
+    /// first event), or by another request that used the same key, which is refused.
+    /// </summary>
+    private static async Task EnsureSameRequestAsync(IServiceProvider services, StreamId stream, IdempotentCall call)
+    {
+        var first = await services.GetRequiredService<IEventStore>().ReadEventAsync(stream, CommandIds.EventId(call.CommandId, stream, 0), CancellationToken.None);
+        if (first is not null && first.Metadata.Headers.GetValueOrDefault(IdempotentCall.FingerprintHeader) is { } fingerprint && fingerprint != call.Fingerprint)
+        {
+            throw new IdempotencyKeyReusedException();
         }
     }
 

@@ -39,6 +39,10 @@ internal sealed class ApiResponse : IResult
     public static ApiResponse Empty(int statusCode, params (string Name, string Value)[] headers) =>
         new(statusCode, [], null, headers, replayed: false);
 
+    /// <summary>A response read back from where it was kept (see <see cref="IIdempotencyRecords"/>).</summary>
+    public static ApiResponse Restore(int statusCode, byte[] body, string? contentType, (string Name, string Value)[] headers) =>
+        new(statusCode, body, contentType, headers, replayed: false);
+
     public ApiResponse AsReplay() => new(StatusCode, Body, ContentType, [.. Headers], replayed: true);
 
     public async Task ExecuteAsync(HttpContext httpContext)

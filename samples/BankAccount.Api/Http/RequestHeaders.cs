@@ -16,13 +16,20 @@ internal sealed record RequestHeaders(string User, string CorrelationId, string 
     public const string IdempotencyKeyHeader = "Idempotency-Key";
     public const string Anonymous = "anonymous";
 
-    /// <summary>The metadata of the events a command raises: correlation, causation (this request) and the user.</summary>
-    public EventMetadata ToMetadata() => new()
+    /// <summary>
+    /// The metadata of the events a command raises: correlation, causation (this request), the user and,
+    /// under an Idempotency-Key, the request's fingerprint (see <see cref="IdempotentCall"/>).
+    /// </summary>
+    public EventMetadata ToMetadata(string? fingerprint = null)
     {
-        CorrelationId = CorrelationId,
-        CausationId = CausationId,
-        Headers = new Dictionary<string, string>(StringComparer.Ordinal) { [BankMetadata.UserHeader] = User },
-    };
+        var headers = new Dictionary<string, string>(StringComparer.Ordinal) { [BankMetadata.UserHeader] = User };
+        if (fingerprint is not null)
+        {
+            headers[IdempotentCall.FingerprintHeader] = fingerprint;
+        }
+
+        return new() { CorrelationId = CorrelationId, CausationId = CausationId, Headers = headers };
+    }
 
     public static (RequestHeaders? Headers, ApiResponse? Error) Read(HttpContext http)
     {

@@ -25,6 +25,9 @@ internal sealed class BankTables(string schema)
 
     public string AuditLog(bool shadow = false) => Name("audit_log", shadow);
 
+    /// <summary>The decided response of each Idempotency-Key (not a read model: never rebuilt).</summary>
+    public string IdempotencyKeys => $"{Schema}.idempotency_keys";
+
     public string CreateSql => $"""
         CREATE SCHEMA IF NOT EXISTS {Schema};
         CREATE TABLE IF NOT EXISTS {Accounts()} (
@@ -45,6 +48,9 @@ internal sealed class BankTables(string schema)
             description text NOT NULL, amount numeric NULL, currency text NOT NULL, user_name text NOT NULL,
             correlation_id text NULL, recorded_at timestamptz NOT NULL, event_id uuid NOT NULL,
             PRIMARY KEY (stream_id, version));
+        CREATE TABLE IF NOT EXISTS {IdempotencyKeys} (
+            id text PRIMARY KEY, fingerprint text NOT NULL, status integer NOT NULL, content_type text NULL,
+            header_names text[] NOT NULL, header_values text[] NOT NULL, body bytea NOT NULL, created_at timestamptz NOT NULL);
         """;
 
     /// <summary>The unit of work's connection and transaction: read models are written only through them.</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using EventSourcing.Serialization;
 using EventSourcing.Storage;
 using Microsoft.Extensions.Logging;
@@ -13,6 +14,9 @@ namespace EventSourcing.Aggregates;
 public sealed partial class AggregateRepository<TAggregate>
     where TAggregate : AggregateRoot, new()
 {
+    // Each pair differs by a required Guid before any optional parameter, so no call can bind to both.
+    private const string OverloadsByCommandId = "The overloads differ by a required command id before the optional parameters.";
+
     private readonly IEventStore _store;
     private readonly ISnapshotStore? _snapshots;
     private readonly EventTypeRegistry _registry;
@@ -54,27 +58,31 @@ public sealed partial class AggregateRepository<TAggregate>
     /// <param name="cancellationToken">Cancels the save.</param>
     /// <returns>The append result, or null when there was nothing to save.</returns>
     /// <exception cref="WrongExpectedVersionException">Another writer changed the stream since the load.</exception>
-    public async Task<AppendResult?> SaveAsync(StreamId streamId, TAggregate aggregate, EventMetadata? metadata = null, CancellationToken cancellationToken = default)
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = OverloadsByCommandId)]
+    public Task<AppendResult?> SaveAsync(StreamId streamId, TAggregate aggregate, EventMetadata? metadata = null, CancellationToken cancellationToken = default) =>
+        SaveCoreAsync(streamId, aggregate, commandId: null, metadata, cancellationToken);
+
+    /// <summary>
+    /// Saves the events a command raised, with ids derived from the command id
+    /// (<see cref="CommandIds.EventId"/>: the command id, the stream and each event's index), expecting the
+    /// stream at the version the aggregate was loaded at. Saving the same command's events again (a retry
+    /// after a lost reply) is recognised by the store as a repeat: nothing is written and the result has
+    /// <see cref="AppendResult.AlreadyAppended"/> set; reload the aggregate then for the stream's state.
+    /// </summary>
+    /// <param name="streamId">The aggregate's stream.</param>
+    /// <param name="aggregate">The aggregate, holding only the command's events as uncommitted events.</param>
+    /// <param name="commandId">The command's id, e.g. from <see cref="CommandIds.FromKey"/>; the same for every attempt of one command.</param>
+    /// <param name="metadata">Metadata for every event saved (correlation, causation, user).</param>
+    /// <param name="cancellationToken">Cancels the save.</param>
+    /// <returns>The append result, or null when there was nothing to save.</returns>
+    /// <exception cref="ArgumentException"><paramref name="commandId"/> is <see cref="Guid.Empty"/>.</exception>
+    /// <exception cref="WrongExpectedVersionException">Another writer changed the stream since the load.</exception>
+    /// <exception cref="DuplicateEventIdException">The stream holds some of the command's events, but not as this batch (the command raised different events before).</exception>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = OverloadsByCommandId)]
+    public Task<AppendResult?> SaveAsync(StreamId streamId, TAggregate aggregate, Guid commandId, EventMetadata? metadata = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(aggregate);
-        if (aggregate.UncommittedEvents.Count == 0)
-        {
-            return null;
-        }
-
-        var before = aggregate.PersistedVersion;
-        var result = await _store.AppendAsync(streamId, ExpectedVersion.Exactly(before), aggregate.TakeUncommitted(metadata), cancellationToken).ConfigureAwait(false);
-        aggregate.MarkCommitted(result.NextExpectedVersion);
-        if (aggregate is ISnapshotSupport snapshot && _snapshots is not null && _options.Snapshots.ShouldTake(before, result.NextExpectedVersion))
-        {
-            var pending = TrySnapshotAsync(streamId, aggregate, snapshot, _options.WriteSnapshotsInBackground ? CancellationToken.None : cancellationToken);
-            if (!_options.WriteSnapshotsInBackground)
-            {
-                await pending.ConfigureAwait(false);
-            }
-        }
-
-        return result;
+        EnsureCommandId(commandId);
+        return SaveCoreAsync(streamId, aggregate, commandId, metadata, cancellationToken);
     }
 
     /// <summary>
@@ -87,6 +95,12 @@ public sealed partial class AggregateRepository<TAggregate>
     /// <param name="cancellationToken">Cancels the command.</param>
     /// <returns>The aggregate after the save.</returns>
     /// <exception cref="WrongExpectedVersionException">Every attempt lost its race.</exception>
+    /// <remarks>
+    /// If the call fails after the append was sent (a broken connection, a lost reply), the outcome is
+    /// unknown: the events may be stored. Running the command again may then apply it twice; use the
+    /// overload that takes a command id to make re-runs safe.
+    /// </remarks>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = OverloadsByCommandId)]
     public async Task<TAggregate> ExecuteAsync(StreamId streamId, Action<TAggregate> command, EventMetadata? metadata = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(command);
@@ -106,7 +120,107 @@ public sealed partial class AggregateRepository<TAggregate>
         }
     }
 
-    private async Task<TAggregate> LoadCoreAsync(StreamId streamId, long toVersion, DateTimeOffset? asOf, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs a command at most once per command id and stream: load; if the stream already holds the
+    /// command's first event (<see cref="CommandIds.EventId"/> of <paramref name="commandId"/>, this stream,
+    /// index 0), return the current state without running the command; otherwise apply
+    /// <paramref name="command"/> and save its events with ids derived from the command id. A concurrency
+    /// conflict reloads and retries as <see cref="ExecuteAsync(StreamId, Action{TAggregate}, EventMetadata?, CancellationToken)"/>
+    /// does, with the same derived ids, so a duplicate that committed meanwhile is recognised.
+    /// </summary>
+    /// <param name="streamId">The aggregate's stream.</param>
+    /// <param name="commandId">
+    /// The command's id: the same for every attempt of one command (e.g. sent by the client, or
+    /// <see cref="CommandIds.FromKey"/> of an idempotency key), a different one for every other command.
+    /// </param>
+    /// <param name="command">The command; it throws to reject. A command that raises no events leaves no trace, so a re-run runs it again.</param>
+    /// <param name="metadata">Metadata for every event saved.</param>
+    /// <param name="cancellationToken">Cancels the command.</param>
+    /// <returns>The aggregate, and whether the command had already been applied.</returns>
+    /// <exception cref="ArgumentException"><paramref name="commandId"/> is <see cref="Guid.Empty"/>.</exception>
+    /// <exception cref="WrongExpectedVersionException">Every attempt lost its race.</exception>
+    /// <exception cref="DuplicateEventIdException">The last attempt met a duplicate of the command that committed other events under the same ids; the next call reports it as applied.</exception>
+    /// <remarks>
+    /// This is the safe answer to an unknown outcome: when a call fails after the append was sent (the
+    /// events may or may not be stored), call it again with the same command id. The check costs nothing
+    /// when the loaded events contain the command's first event or the load started at version 1; after
+    /// a snapshot it is one <see cref="IEventStore.ReadEventAsync"/>.
+    /// </remarks>
+    [SuppressMessage("ApiDesign", "RS0026:Do not add multiple public overloads with optional parameters", Justification = OverloadsByCommandId)]
+    public async Task<CommandResult<TAggregate>> ExecuteAsync(StreamId streamId, Guid commandId, Action<TAggregate> command, EventMetadata? metadata = null, CancellationToken cancellationToken = default)
+    {
+        EnsureCommandId(commandId);
+        ArgumentNullException.ThrowIfNull(command);
+        var first = CommandIds.EventId(commandId, streamId, 0);
+        for (var attempt = 0; ; attempt++)
+        {
+            var loaded = await LoadCoreAsync(streamId, long.MaxValue, asOf: null, cancellationToken, watch: first).ConfigureAwait(false);
+            if (loaded.SawWatched
+                || (loaded.ReplayedFrom > 1 && await _store.ReadEventAsync(streamId, first, cancellationToken).ConfigureAwait(false) is not null))
+            {
+                return new CommandResult<TAggregate>(loaded.Aggregate, alreadyApplied: true);
+            }
+
+            var aggregate = loaded.Aggregate;
+            command(aggregate);
+            try
+            {
+                var result = await SaveCoreAsync(streamId, aggregate, commandId, metadata, cancellationToken).ConfigureAwait(false);
+                if (result is { AlreadyAppended: true })
+                {
+                    // A duplicate committed the same events first; their place in the stream may differ from ours.
+                    return new CommandResult<TAggregate>(await LoadAsync(streamId, cancellationToken).ConfigureAwait(false), alreadyApplied: true);
+                }
+
+                return new CommandResult<TAggregate>(aggregate, alreadyApplied: false);
+            }
+            catch (Exception ex) when (ex is WrongExpectedVersionException or DuplicateEventIdException && attempt < _options.MaxConcurrencyRetries)
+            {
+                // On a duplicate id, the reload finds the command's first event and reports it as applied.
+                LogRetry(_logger, streamId.Value, attempt + 1);
+            }
+        }
+    }
+
+    private async Task<AppendResult?> SaveCoreAsync(StreamId streamId, TAggregate aggregate, Guid? commandId, EventMetadata? metadata, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(aggregate);
+        if (aggregate.UncommittedEvents.Count == 0)
+        {
+            return null;
+        }
+
+        var before = aggregate.PersistedVersion;
+        var events = commandId is { } id ? aggregate.TakeUncommitted(metadata, id, streamId) : aggregate.TakeUncommitted(metadata);
+        var result = await _store.AppendAsync(streamId, ExpectedVersion.Exactly(before), events, cancellationToken).ConfigureAwait(false);
+        aggregate.MarkCommitted(result.NextExpectedVersion);
+
+        // A repeat wrote nothing and the aggregate's state need not match the stream there: no snapshot of it.
+        if (!result.AlreadyAppended && aggregate is ISnapshotSupport snapshot && _snapshots is not null && _options.Snapshots.ShouldTake(before, result.NextExpectedVersion))
+        {
+            var pending = TrySnapshotAsync(streamId, aggregate, snapshot, _options.WriteSnapshotsInBackground ? CancellationToken.None : cancellationToken);
+            if (!_options.WriteSnapshotsInBackground)
+            {
+                await pending.ConfigureAwait(false);
+            }
+        }
+
+        return result;
+    }
+
+    private static void EnsureCommandId(Guid commandId)
+    {
+        if (commandId == Guid.Empty)
+        {
+            throw new ArgumentException("A command id must not be Guid.Empty.", nameof(commandId));
+        }
+    }
+
+    private async Task<TAggregate> LoadCoreAsync(StreamId streamId, long toVersion, DateTimeOffset? asOf, CancellationToken cancellationToken) =>
+        (await LoadCoreAsync(streamId, toVersion, asOf, cancellationToken, watch: Guid.Empty).ConfigureAwait(false)).Aggregate;
+
+    /// <summary>Loads the aggregate; also says where the replay started and whether it met the event <paramref name="watch"/>.</summary>
+    private async Task<Loaded> LoadCoreAsync(StreamId streamId, long toVersion, DateTimeOffset? asOf, CancellationToken cancellationToken, Guid watch)
     {
         streamId.EnsureValid();
         var aggregate = new TAggregate();
@@ -131,6 +245,7 @@ public sealed partial class AggregateRepository<TAggregate>
             }
         }
 
+        var saw = false;
         var maxCount = toVersion == long.MaxValue ? long.MaxValue : Math.Max(0, toVersion - from + 1);
         await foreach (var e in _store.ReadStreamAsync(streamId, from, maxCount, cancellationToken).ConfigureAwait(false))
         {
@@ -139,6 +254,7 @@ public sealed partial class AggregateRepository<TAggregate>
                 break;
             }
 
+            saw |= e.EventId == watch;
             aggregate.Replay(e.Event, e.StreamVersion);
         }
 
@@ -147,7 +263,7 @@ public sealed partial class AggregateRepository<TAggregate>
             await TrySnapshotAsync(streamId, aggregate, (ISnapshotSupport)aggregate, cancellationToken).ConfigureAwait(false);
         }
 
-        return aggregate;
+        return new Loaded(aggregate, from, saw);
     }
 
     private async Task<DateTimeOffset> EventTimeAsync(StreamId streamId, long version, CancellationToken cancellationToken)
@@ -159,6 +275,9 @@ public sealed partial class AggregateRepository<TAggregate>
 
         return DateTimeOffset.MaxValue;
     }
+
+    /// <summary>A loaded aggregate, the version its replay started at, and whether the replay met the watched event.</summary>
+    private readonly record struct Loaded(TAggregate Aggregate, long ReplayedFrom, bool SawWatched);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Concurrency conflict on stream {StreamId}; retrying the command (attempt {Attempt}).")]
     private static partial void LogRetry(ILogger logger, string streamId, int attempt);

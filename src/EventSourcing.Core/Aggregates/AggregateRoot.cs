@@ -59,6 +59,19 @@ public abstract class AggregateRoot
         return withMetadata;
     }
 
+    /// <summary>The uncommitted events with ids derived from the command id (see <see cref="CommandIds.EventId"/>).</summary>
+    internal List<EventData> TakeUncommitted(EventMetadata? metadata, Guid commandId, StreamId streamId)
+    {
+        var derived = new List<EventData>(_uncommitted.Count);
+        for (var i = 0; i < _uncommitted.Count; i++)
+        {
+            var e = _uncommitted[i];
+            derived.Add(new EventData(e.Event, metadata is null || metadata.IsEmpty ? e.Metadata : metadata, CommandIds.EventId(commandId, streamId, i)));
+        }
+
+        return derived;
+    }
+
     internal void MarkCommitted(long version)
     {
         _uncommitted.Clear();

@@ -7,7 +7,7 @@ public sealed class RepositoryOptions
     public SnapshotPolicy Snapshots { get; set; } = SnapshotPolicy.Never;
 
     /// <summary>
-    /// How many times <see cref="AggregateRepository{TAggregate}.ExecuteAsync"/> reloads and reruns a
+    /// How many times <c>AggregateRepository.ExecuteAsync</c> reloads and reruns a
     /// command that lost a concurrency race. 3 by default; 0 disables retries.
     /// </summary>
     public int MaxConcurrencyRetries { get; set; } = 3;
