@@ -133,34 +133,35 @@ public sealed partial class PostgresEventStore
         command.Parameters.Add(new NpgsqlParameter<Guid[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid, TypedValue = ids });
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
-        var stored = 0;
+        var stored = new Dictionary<Guid, long>(ids.Length);
         var sameBatch = true;
         long firstVersion = 0, lastVersion = 0;
-        var firstId = Guid.Empty;
         var position = GlobalPosition.Start;
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             lastVersion = reader.GetInt64(0);
             var id = reader.GetGuid(1);
-            if (stored == 0)
-            {
-                firstVersion = lastVersion;
-                firstId = id;
-            }
-
-            sameBatch &= stored < ids.Length && ids[stored] == id && lastVersion == firstVersion + stored;
+            firstVersion = stored.Count == 0 ? lastVersion : firstVersion;
+            sameBatch &= stored.Count < ids.Length && ids[stored.Count] == id && lastVersion == firstVersion + stored.Count;
             position = new GlobalPosition(reader.GetFieldValue<ulong>(2), reader.GetInt64(3));
-            stored++;
+            stored[id] = lastVersion;
         }
 
-        if (stored == 0)
+        if (sameBatch && stored.Count == ids.Length)
         {
-            throw new EventStoreException($"The append to stream '{streamId}' was refused for ids the stream holds, but none of them could be read back.");
+            return new AppendResult(streamId, lastVersion, position, AlreadyAppended: true);
         }
 
-        return sameBatch && stored == ids.Length
-            ? new AppendResult(streamId, lastVersion, position, AlreadyAppended: true)
-            : throw new DuplicateEventIdException(streamId, firstId, firstVersion);
+        // Reported like the in-memory store: the first of the batch's ids, in the batch's order, that is stored.
+        foreach (var id in ids)
+        {
+            if (stored.TryGetValue(id, out var version))
+            {
+                throw new DuplicateEventIdException(streamId, id, version);
+            }
+        }
+
+        throw new EventStoreException($"The append to stream '{streamId}' was refused for ids the stream holds, but none of them could be read back.");
     }
 
     /// <summary>

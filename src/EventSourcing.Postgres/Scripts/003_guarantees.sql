@@ -107,6 +107,13 @@ begin
         raise exception using errcode = '22023', message = 'an append needs at least one event';
     end if;
 
+    -- Writers through this function queue on a transaction-level advisory lock per stream first. Waiting
+    -- for it takes no transaction id, whereas waiting for a row lock can (following the row's update
+    -- chain does): so the id taken below is newer than the last writer's, and no append is refused
+    -- for being older than one that got the row first. (Two-key form: never collides with the
+    -- single-key locks of migrations and leases.)
+    perform pg_advisory_xact_lock(hashtext('{schema}.streams'), hashtext(p_stream_id));
+
     loop
         select s.version, s.last_tx_id, s.updated_at into v_current, v_last_tx, v_at
         from streams as s where s.stream_id = p_stream_id for update;
@@ -123,11 +130,17 @@ begin
         values (p_stream_id, v_count, p_created_at, p_created_at, log_tx_id())
         on conflict (stream_id) do nothing
         returning 0 into v_base;
-        -- Nothing inserted: another writer created the stream meanwhile; lock its row and go again.
         if v_base is not null then
             v_at := p_created_at;
             exit;
         end if;
+
+        -- Nothing inserted: another writer created the stream and committed meanwhile. The speculative
+        -- insert gave this transaction an id older than that writer's, and others may lock the row before
+        -- this one does: a new transaction finds the row and takes its id only once it holds the lock.
+        raise exception using
+            errcode = 'ES503',
+            message = format('stream %s was created by a concurrent transaction; retry in a new transaction', p_stream_id);
     end loop;
 
     -- The transaction's log id. Taken once the stream's row is locked (a row lock is waited for without
