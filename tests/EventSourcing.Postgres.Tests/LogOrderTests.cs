@@ -50,6 +50,7 @@ public sealed class LogOrderTests(PostgresFixture fixture)
 
         // Force the interleaving: the loser's insert of the stream row takes its transaction id and then
         // waits (on an advisory lock the test holds) while the winner creates the stream and commits.
+        // Without the order guard, the loser would then lock the row and write version 2 under its older id.
         const long Gate = 7_303_303;
         await fixture.DataSource.ExecuteAsync($"""
             create or replace function {schema}.test_pause_loser() returns trigger language plpgsql as $$
@@ -65,13 +66,16 @@ public sealed class LogOrderTests(PostgresFixture fixture)
             """);
         try
         {
-            await using var gate = await fixture.DataSource.OpenConnectionAsync(Ct);
+            // Not pooled: if the test fails half-way, closing the connection releases the gate, so the
+            // paused loser cannot hold the cluster's global-log horizon back for the tests after it.
+            await using var gate = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(fixture.ConnectionString) { Pooling = false }.ConnectionString);
+            await gate.OpenAsync(Ct);
             await using (var hold = new NpgsqlCommand($"select pg_advisory_lock({Gate})", gate))
             {
                 await hold.ExecuteNonQueryAsync(Ct);
             }
 
-            await using var loserSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(fixture.ConnectionString) { ApplicationName = "loser" }.ConnectionString);
+            await using var loserSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(fixture.ConnectionString) { ApplicationName = "loser", Pooling = false }.ConnectionString);
             var loser = new PostgresEventStore(loserSource, TestSupport.NewRegistry(), options);
             var winner = new PostgresEventStore(fixture.DataSource, TestSupport.NewRegistry(), options);
 
@@ -80,7 +84,9 @@ public sealed class LogOrderTests(PostgresFixture fixture)
             await TestSupport.WaitUntilAsync(async () =>
                 await fixture.DataSource.ScalarAsync("select count(*) from pg_stat_activity where application_name = 'loser' and wait_event_type = 'Lock' and backend_xid is not null") is 1L);
 
-            var won = await winner.AppendAsync(stream, ExpectedVersion.Any, TestData.Increments(1, 1), Ct);
+            // NoStream takes the single-statement path, which does not queue behind the function's
+            // per-stream advisory lock that the paused loser holds.
+            var won = await winner.AppendAsync(stream, ExpectedVersion.NoStream, TestData.Increments(1, 1), Ct);
             Assert.Equal(1L, won.NextExpectedVersion);
 
             await using (var release = new NpgsqlCommand($"select pg_advisory_unlock({Gate})", gate))
