@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using EventSourcing.Serialization;
 
 namespace EventSourcing.Conformance;
@@ -31,12 +32,18 @@ public sealed partial class ConformanceJsonContext : JsonSerializerContext;
 /// <summary>Helpers shared by the suites.</summary>
 public static class TestData
 {
-    /// <summary>A registry with the suite's event types registered.</summary>
+    /// <summary>
+    /// A registry with the suite's event types registered (the shape tests' too: stores may share one
+    /// global log between tests, and every test must be able to read all of it).
+    /// </summary>
     public static EventTypeRegistry NewRegistry() =>
-        new EventTypeRegistry(ConformanceJsonContext.Default.Options)
+        new EventTypeRegistry(new JsonSerializerOptions(JsonSerializerDefaults.Web) { TypeInfoResolver = JsonTypeInfoResolver.Combine(ConformanceJsonContext.Default, ShapeJsonContext.Default) })
             .Register<Incremented>("incremented")
             .Register<Noted>("noted")
             .Register<LegacyIncremented>("incremented.v1")
+            .Register<Tagged>("tagged")
+            .Register<Exploding>("exploding")
+            .Register<Node>("node")
             .AddUpcaster<LegacyIncremented, Incremented>(old => new Incremented(old.Amount));
 
     /// <summary>A stream id no other test uses.</summary>
