@@ -9,8 +9,6 @@ namespace EventSourcing.Conformance;
 /// </summary>
 public abstract partial class EventStoreConformance
 {
-    private ValueTask<Storage.IEventStore> ShapeStoreAsync() => CreateEventStoreAsync(ShapeData.NewRegistry(), new ManualTimeProvider());
-
     public static TheoryData<string> LoneSurrogateStrings => new() { "a\uD800b", "\uDC00", "end\uD83D", "\uDE00start", "x\uDC00\uD800y" };
 
     [Theory]
@@ -25,7 +23,7 @@ public abstract partial class EventStoreConformance
     [MemberData(nameof(LoneSurrogateStrings))]
     public async Task Event_payloads_with_a_lone_surrogate_are_refused_and_nothing_is_written(string text)
     {
-        var store = await ShapeStoreAsync();
+        var store = await StoreAsync();
         var stream = TestData.NewStream();
         var head = await HeadAsync(store);
         var payloads = new object[]
@@ -74,7 +72,7 @@ public abstract partial class EventStoreConformance
     [Fact]
     public async Task Replacement_characters_and_surrogate_pairs_are_stored_exactly()
     {
-        var store = await ShapeStoreAsync();
+        var store = await StoreAsync();
         const string text = "\uFFFD \U0001F600 \uD83D\uDC4D\uFFFD";
         var stream = new StreamId("s-" + text);
         var metadata = new EventMetadata { CorrelationId = text, Headers = new Dictionary<string, string> { [text] = text } };
@@ -93,7 +91,7 @@ public abstract partial class EventStoreConformance
     [Fact]
     public async Task An_event_whose_getter_throws_is_refused_and_nothing_is_written()
     {
-        var store = await ShapeStoreAsync();
+        var store = await StoreAsync();
         var stream = TestData.NewStream();
 
         await Assert.ThrowsAsync<GetterFailedException>(() => store.AppendAsync(stream, ExpectedVersion.Any, [new EventData(new Incremented(1)), new EventData(new Exploding())], Ct).AsTask());
@@ -104,7 +102,7 @@ public abstract partial class EventStoreConformance
     [Fact]
     public async Task A_self_referencing_event_is_refused_and_nothing_is_written()
     {
-        var store = await ShapeStoreAsync();
+        var store = await StoreAsync();
         var stream = TestData.NewStream();
         var node = new Node { Name = "loop" };
         node.Next = node;
@@ -118,7 +116,7 @@ public abstract partial class EventStoreConformance
     [Fact]
     public async Task An_event_nested_deeper_than_the_serializer_allows_is_refused_and_nothing_is_written()
     {
-        var store = await ShapeStoreAsync();
+        var store = await StoreAsync();
         var stream = TestData.NewStream();
         var root = new Node { Name = "0" };
         var tip = root;
@@ -137,7 +135,7 @@ public abstract partial class EventStoreConformance
     [Fact]
     public async Task Every_read_hands_out_fresh_objects_so_history_never_changes()
     {
-        var store = await ShapeStoreAsync();
+        var store = await StoreAsync();
         var stream = TestData.NewStream();
         var head = await HeadAsync(store);
         var headers = new Dictionary<string, string> { ["user"] = "alice" };

@@ -1,7 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using System.Text.Json.Serialization.Metadata;
-using EventSourcing.Serialization;
 
 namespace EventSourcing.Conformance;
 
@@ -50,19 +48,4 @@ public sealed class SettableTimeProvider(DateTimeOffset now) : TimeProvider
 
     /// <inheritdoc />
     public override DateTimeOffset GetUtcNow() => Now;
-}
-
-/// <summary>Helpers of the guarantee and shape tests.</summary>
-public static class ShapeData
-{
-    /// <summary>The suite's registry plus the shape tests' events.</summary>
-    public static EventTypeRegistry NewRegistry() =>
-        new EventTypeRegistry(new JsonSerializerOptions(JsonSerializerDefaults.Web) { TypeInfoResolver = JsonTypeInfoResolver.Combine(ConformanceJsonContext.Default, ShapeJsonContext.Default) })
-            .Register<Incremented>("incremented")
-            .Register<Noted>("noted")
-            .Register<LegacyIncremented>("incremented.v1")
-            .Register<Tagged>("tagged")
-            .Register<Exploding>("exploding")
-            .Register<Node>("node")
-            .AddUpcaster<LegacyIncremented, Incremented>(old => new Incremented(old.Amount));
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using EventSourcing.Serialization;
 
 namespace EventSourcing.Conformance;
@@ -32,10 +33,18 @@ public sealed partial class ConformanceJsonContext : JsonSerializerContext;
 public static class TestData
 {
     /// <summary>
-    /// A registry with the suite's event types registered, the shape tests' included: a backend that
-    /// shares one schema among a class's tests must be able to read every event its global log holds.
+    /// A registry with the suite's event types registered (the shape tests' too: stores may share one
+    /// global log between tests, and every test must be able to read all of it).
     /// </summary>
-    public static EventTypeRegistry NewRegistry() => ShapeData.NewRegistry();
+    public static EventTypeRegistry NewRegistry() =>
+        new EventTypeRegistry(new JsonSerializerOptions(JsonSerializerDefaults.Web) { TypeInfoResolver = JsonTypeInfoResolver.Combine(ConformanceJsonContext.Default, ShapeJsonContext.Default) })
+            .Register<Incremented>("incremented")
+            .Register<Noted>("noted")
+            .Register<LegacyIncremented>("incremented.v1")
+            .Register<Tagged>("tagged")
+            .Register<Exploding>("exploding")
+            .Register<Node>("node")
+            .AddUpcaster<LegacyIncremented, Incremented>(old => new Incremented(old.Amount));
 
     /// <summary>A stream id no other test uses.</summary>
     public static StreamId NewStream(string prefix = "conf") => new($"{prefix}-{Guid.NewGuid():N}");
