@@ -13,9 +13,10 @@ namespace EventSourcing.Postgres.Internal;
 /// <para>
 /// Each statement writes the stream row and the events in one implicit transaction, or nothing. It
 /// returns the (transaction id, position) of the last event, or no row (one event) or a row of NULLs
-/// (several) when the expectation did not hold and nothing was written. The caller then calls the function, which decides between an
-/// idempotent retry and <c>ES409</c> with the actual version, by exactly the same rule as before; the
-/// fast path never decides either.
+/// (several) when the expectation or the order guard (the stream's last writer must not have a newer
+/// log id) did not hold and nothing was written. The caller then calls the function, which reports the
+/// reason (<c>ES409</c>, <c>ES422</c> for stored ids, <c>ES503</c>) or writes; the fast path never
+/// decides either. Stored ids hit on insert surface as <c>23505</c> on <c>events_stream_event_id</c>.
 /// </para>
 /// <para>
 /// Concurrency, as in the function: the conditional UPDATE locks the stream row; a concurrent writer with
