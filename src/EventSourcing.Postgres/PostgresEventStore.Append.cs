@@ -68,7 +68,7 @@ public sealed partial class PostgresEventStore
         {
             try
             {
-                result = await AppendOnceAsync(fastSql, streamId, expectedVersion, events, ids, types, data, metadata, now, cancellationToken).ConfigureAwait(false);
+                result = await AppendOnceAsync(fastSql, streamId, expectedVersion, ids, types, data, metadata, now, cancellationToken).ConfigureAwait(false);
                 break;
             }
             catch (PostgresException error) when (PostgresErrors.IsRetryable(error) && attempt < OrderRetries)
@@ -96,7 +96,7 @@ public sealed partial class PostgresEventStore
     }
 
     /// <summary>One attempt, in one transaction: the fast path (falling back to the function), the function, or the function with inline projections.</summary>
-    private async Task<AppendResult> AppendOnceAsync(string? fastSql, StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<EventData> events, Guid[] ids, string[] types, byte[][] data, byte[]?[] metadata, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<AppendResult> AppendOnceAsync(string? fastSql, StreamId streamId, ExpectedVersion expectedVersion, Guid[] ids, string[] types, byte[][] data, byte[]?[] metadata, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
@@ -115,7 +115,7 @@ public sealed partial class PostgresEventStore
             return await ExecuteAppendAsync(command, streamId, cancellationToken).ConfigureAwait(false);
         }
 
-        return await AppendWithInlineProjectionsAsync(connection, command, streamId, events, cancellationToken).ConfigureAwait(false);
+        return await AppendWithInlineProjectionsAsync(connection, command, streamId, ids, types, data, metadata, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -242,7 +242,7 @@ public sealed partial class PostgresEventStore
     /// The append and the inline projections in one transaction: a projection that throws (or a
     /// cancellation) rolls the events back with its own writes.
     /// </summary>
-    private async Task<AppendResult> AppendWithInlineProjectionsAsync(NpgsqlConnection connection, NpgsqlCommand command, StreamId streamId, IReadOnlyList<EventData> events, CancellationToken cancellationToken)
+    private async Task<AppendResult> AppendWithInlineProjectionsAsync(NpgsqlConnection connection, NpgsqlCommand command, StreamId streamId, Guid[] ids, string[] types, byte[][] data, byte[]?[] metadata, CancellationToken cancellationToken)
     {
         var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using var transactionScope = transaction.ConfigureAwait(false);
@@ -250,7 +250,7 @@ public sealed partial class PostgresEventStore
         var result = await ExecuteAppendAsync(command, streamId, cancellationToken).ConfigureAwait(false);
         if (!result.AlreadyAppended)
         {
-            var envelopes = await AppendedEnvelopesAsync(connection, transaction, result, events, cancellationToken).ConfigureAwait(false);
+            var envelopes = await AppendedEnvelopesAsync(connection, transaction, result, ids, types, data, metadata, cancellationToken).ConfigureAwait(false);
             var contexts = _inline.CreateContexts(name => new PostgresProjectionContext(name, isRebuild: false, connection, transaction));
             await _inline.RunAsync(envelopes, contexts, cancellationToken).ConfigureAwait(false);
         }
@@ -259,10 +259,14 @@ public sealed partial class PostgresEventStore
         return result;
     }
 
-    /// <summary>The envelopes of the events just appended (positions and timestamps read back inside the transaction).</summary>
-    private async Task<EventEnvelope[]> AppendedEnvelopesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, AppendResult result, IReadOnlyList<EventData> events, CancellationToken cancellationToken)
+    /// <summary>
+    /// The envelopes of the events just appended, as readers will get them: positions and timestamps read
+    /// back inside the transaction, events and metadata deserialized from the bytes written (fresh objects,
+    /// upcast on read), never the appender's own objects.
+    /// </summary>
+    private async Task<EventEnvelope[]> AppendedEnvelopesAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, AppendResult result, Guid[] ids, string[] types, byte[][] data, byte[]?[] metadata, CancellationToken cancellationToken)
     {
-        var count = events.Count;
+        var count = ids.Length;
         var first = result.NextExpectedVersion - count + 1;
         using var command = new NpgsqlCommand(_sql.AppendedPositions, connection, transaction) { CommandTimeout = _commandTimeout };
         command.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = result.StreamId.Value });
@@ -275,13 +279,14 @@ public sealed partial class PostgresEventStore
         {
             if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                throw new EventStoreException($"Appended event {events[i].EventId} of stream '{result.StreamId}' could not be read back.");
+                throw new EventStoreException($"Appended event {ids[i]} of stream '{result.StreamId}' could not be read back.");
             }
 
-            var e = events[i];
-            var @event = _registry.UpcastObject(_registry.Resolve(e.Event.GetType()), e.Event, out var name);
+            var version = reader.GetInt64(0);
             var position = new GlobalPosition(result.Position.TransactionId, reader.GetInt64(1));
-            envelopes[i] = new EventEnvelope(e.EventId, result.StreamId, reader.GetInt64(0), position, name, @event, e.Metadata, reader.GetFieldValue<DateTimeOffset>(2));
+            var @event = _registry.DeserializeEvent(types[i], data[i], ids[i], result.StreamId, version, out var name);
+            var eventMetadata = metadata[i] is { } m ? MetadataJson.Deserialize(m) : EventMetadata.Empty;
+            envelopes[i] = new EventEnvelope(ids[i], result.StreamId, version, position, name, @event, eventMetadata, reader.GetFieldValue<DateTimeOffset>(2));
         }
 
         return envelopes;

@@ -6,7 +6,7 @@ using Xunit;
 namespace EventSourcing.Conformance;
 
 /// <summary>Inline and async projections, the daemon, rebuilds and failure policies over a backend.</summary>
-public abstract class ProjectionConformance
+public abstract partial class ProjectionConformance
 {
     /// <summary>Creates an EMPTY event store (no events from other tests) with these inline projections, and its projection store.</summary>
     protected abstract ValueTask<(IEventStore Events, IProjectionStore Projections)> CreateBackendAsync(EventTypeRegistry registry, IReadOnlyList<IProjection> inlineProjections);
