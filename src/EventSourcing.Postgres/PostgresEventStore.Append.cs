@@ -9,7 +9,7 @@ namespace EventSourcing.Postgres;
 
 public sealed partial class PostgresEventStore
 {
-    /// <summary>How many times an append refused for an older transaction (ES503) is retried in a new one.</summary>
+    /// <summary>How many times an append the server refused or rolled back (ES503, 40001, 40P01) is tried in all.</summary>
     private const int OrderRetries = 8;
 
     /// <inheritdoc />
@@ -59,7 +59,7 @@ public sealed partial class PostgresEventStore
 
         // The fast path: an exact expectation that can hold (no overflow), no inline projections (they
         // need the function's result inside their transaction); one event goes as plain values.
-        var fastSql = !_inline.IsEmpty || !expectedVersion.IsExact || expectedVersion.Value > long.MaxValue - count
+        var fastSql = !_inline.IsEmpty || !expectedVersion.IsExact || AppendGuard.Overflows(expectedVersion, count)
             ? null
             : _fastSql.For(noStream: expectedVersion.Value == 0, single: count == 1);
 
@@ -133,32 +133,21 @@ public sealed partial class PostgresEventStore
         command.Parameters.Add(new NpgsqlParameter<Guid[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid, TypedValue = ids });
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
-        var stored = new Dictionary<Guid, long>(ids.Length);
-        var sameBatch = true;
-        long firstVersion = 0, lastVersion = 0;
-        var position = GlobalPosition.Start;
+        var stored = new Dictionary<Guid, (long Version, GlobalPosition Position)>(ids.Length);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            lastVersion = reader.GetInt64(0);
-            var id = reader.GetGuid(1);
-            firstVersion = stored.Count == 0 ? lastVersion : firstVersion;
-            sameBatch &= stored.Count < ids.Length && ids[stored.Count] == id && lastVersion == firstVersion + stored.Count;
-            position = new GlobalPosition(reader.GetFieldValue<ulong>(2), reader.GetInt64(3));
-            stored[id] = lastVersion;
+            stored[reader.GetGuid(1)] = (reader.GetInt64(0), new GlobalPosition(reader.GetFieldValue<ulong>(2), reader.GetInt64(3)));
         }
 
-        if (sameBatch && stored.Count == ids.Length)
+        var versions = new long[ids.Length];
+        for (var i = 0; i < ids.Length; i++)
         {
-            return new AppendResult(streamId, lastVersion, position, AlreadyAppended: true);
+            versions[i] = stored.TryGetValue(ids[i], out var at) ? at.Version : 0;
         }
 
-        // Reported like the in-memory store: the first of the batch's ids, in the batch's order, that is stored.
-        foreach (var id in ids)
+        if (StoredBatch.RepeatEnd(streamId, ids, versions) is { } end)
         {
-            if (stored.TryGetValue(id, out var version))
-            {
-                throw new DuplicateEventIdException(streamId, id, version);
-            }
+            return new AppendResult(streamId, end, stored[ids[^1]].Position, AlreadyAppended: true);
         }
 
         throw new EventStoreException($"The append to stream '{streamId}' was refused for ids the stream holds, but none of them could be read back.");

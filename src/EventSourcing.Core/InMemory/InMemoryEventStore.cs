@@ -160,33 +160,34 @@ public sealed partial class InMemoryEventStore : IEventStore
     }
 
     /// <summary>
-    /// The rule both stores share: when an id of the batch is already stored in the stream, the append is a
-    /// repeat (all ids stored at consecutive versions, in the batch's order: nothing to write, whatever the
-    /// expectation) or refused with <see cref="DuplicateEventIdException"/>. Null when no id is stored.
+    /// The event-id rule (<see cref="StoredBatch"/>): a repeat of a stored batch, null when none of the
+    /// batch's ids is stored; throws <see cref="DuplicateEventIdException"/> otherwise.
     /// </summary>
     private static AppendResult? FindRepeat(StreamId streamId, InMemoryStream stream, PendingEvent[] batch)
     {
+        long[]? versions = null;
         for (var i = 0; i < batch.Length; i++)
         {
-            if (!stream.TryFindForWriter(batch[i].EventId, out var index))
+            if (stream.TryFindForWriter(batch[i].EventId, out var index))
             {
-                continue;
+                versions ??= new long[batch.Length];
+                versions[i] = index + 1L;
             }
-
-            var first = index - i;
-            for (var j = 0; j < batch.Length; j++)
-            {
-                if (!stream.TryFindForWriter(batch[j].EventId, out var at) || at != first + j)
-                {
-                    throw new DuplicateEventIdException(streamId, batch[i].EventId, index + 1L);
-                }
-            }
-
-            var last = stream.Events[first + batch.Length - 1];
-            return new AppendResult(streamId, last.Version, last.Position, AlreadyAppended: true);
         }
 
-        return null;
+        if (versions is null)
+        {
+            return null;
+        }
+
+        var ids = new Guid[batch.Length];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            ids[i] = batch[i].EventId;
+        }
+
+        var last = stream.Events[(int)StoredBatch.RepeatEnd(streamId, ids, versions)!.Value - 1];
+        return new AppendResult(streamId, last.Version, last.Position, AlreadyAppended: true);
     }
 
     private void Publish(InMemoryStream stream, int count, DateTimeOffset timestamp)

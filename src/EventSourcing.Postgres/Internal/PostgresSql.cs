@@ -48,7 +48,7 @@ internal sealed class PostgresSql
             order by tx_id, global_position
             limit $3
             """;
-        StoredOfBatch = $"select version, event_id, tx_id, global_position from {s}.events where stream_id = $1 and event_id = any($2) order by version";
+        StoredOfBatch = $"select version, event_id, tx_id, global_position from {s}.events where stream_id = $1 and event_id = any($2)";
         AlignLog = $"select {s}.align_log()";
         LogMisaligned = $"""
             select e.tx_id::text::numeric >= pg_snapshot_xmax(pg_current_snapshot())::text::numeric + {s}.log_offset()
@@ -126,7 +126,7 @@ internal sealed class PostgresSql
 
     public string StreamVersion { get; }
 
-    /// <summary>The stored events of a stream among a batch's ids ($2), in version order.</summary>
+    /// <summary>The stored events of a stream among a batch's ids ($2).</summary>
     public string StoredOfBatch { get; }
 
     /// <summary>Raises the log offset when the log is ahead of the server's transaction counter (after a restore).</summary>
