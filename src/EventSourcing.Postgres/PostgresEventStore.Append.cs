@@ -37,7 +37,7 @@ public sealed partial class PostgresEventStore
     /// </remarks>
     public async ValueTask<AppendResult> AppendAsync(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<EventData> events, CancellationToken cancellationToken = default)
     {
-        AppendGuard.Validate(streamId, events);
+        AppendGuard.Validate(streamId, expectedVersion, events);
         ThrowIfDisposed();
 
         var count = events.Count;
@@ -136,7 +136,7 @@ public sealed partial class PostgresEventStore
         var stored = new Dictionary<Guid, (long Version, GlobalPosition Position)>(ids.Length);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            stored[reader.GetGuid(1)] = (reader.GetInt64(0), new GlobalPosition(reader.GetFieldValue<ulong>(2), reader.GetInt64(3)));
+            stored[reader.GetGuid(1)] = (reader.GetInt64(0), Positions.Read(reader, 2));
         }
 
         var versions = new long[ids.Length];
@@ -166,7 +166,7 @@ public sealed partial class PostgresEventStore
             return null;
         }
 
-        var position = new GlobalPosition(reader.GetFieldValue<ulong>(0), reader.GetInt64(1));
+        var position = Positions.Read(reader, 0);
         return new AppendResult(streamId, nextVersion, position, AlreadyAppended: false);
     }
 
@@ -223,7 +223,7 @@ public sealed partial class PostgresEventStore
             throw new EventStoreException($"The append function returned no row for stream '{streamId}'.");
         }
 
-        var position = new GlobalPosition(reader.GetFieldValue<ulong>(1), reader.GetInt64(2));
+        var position = Positions.Read(reader, 1);
         return new AppendResult(streamId, reader.GetInt64(0), position, AlreadyAppended: reader.GetBoolean(3));
     }
 
@@ -272,7 +272,7 @@ public sealed partial class PostgresEventStore
             }
 
             var version = reader.GetInt64(0);
-            var position = new GlobalPosition(result.Position.TransactionId, reader.GetInt64(1));
+            var position = GlobalPosition.FromParts(result.Position.ToParts().Major, reader.GetInt64(1));
             var @event = _registry.DeserializeEvent(types[i], data[i], ids[i], result.StreamId, version, out var name);
             var eventMetadata = metadata[i] is { } m ? MetadataJson.Deserialize(m) : EventMetadata.Empty;
             envelopes[i] = new EventEnvelope(ids[i], result.StreamId, version, position, name, @event, eventMetadata, reader.GetFieldValue<DateTimeOffset>(2));

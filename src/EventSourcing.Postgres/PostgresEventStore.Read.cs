@@ -60,7 +60,7 @@ public sealed partial class PostgresEventStore
     /// <inheritdoc />
     public async ValueTask<EventEnvelope?> ReadEventAsync(StreamId streamId, Guid eventId, CancellationToken cancellationToken = default)
     {
-        streamId.EnsureValid();
+        AppendGuard.ValidateStreamId(streamId);
         ThrowIfDisposed();
         var buffers = new RowBuffers();
         try
@@ -81,7 +81,7 @@ public sealed partial class PostgresEventStore
             var id = reader.GetGuid(1);
             var typeLength = buffers.ReadChars(reader, 2);
             var timestamp = reader.GetFieldValue<DateTimeOffset>(3);
-            var position = new GlobalPosition(reader.GetFieldValue<ulong>(4), reader.GetInt64(5));
+            var position = Positions.Read(reader, 4);
             return ReadEnvelope(reader, 6, buffers, typeLength, id, streamId, version, position, timestamp);
         }
         finally
@@ -155,7 +155,7 @@ public sealed partial class PostgresEventStore
                     var eventId = reader.GetGuid(1);
                     var typeLength = buffers.ReadChars(reader, 2);
                     var timestamp = reader.GetFieldValue<DateTimeOffset>(3);
-                    var position = new GlobalPosition(reader.GetFieldValue<ulong>(4), reader.GetInt64(5));
+                    var position = Positions.Read(reader, 4);
                     var envelope = ReadEnvelope(reader, 6, buffers, typeLength, eventId, streamId, version, position, timestamp);
                     read++;
                     next = version + 1;
@@ -193,8 +193,7 @@ public sealed partial class PostgresEventStore
                 var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
                 await using var connectionScope = connection.ConfigureAwait(false);
                 using var command = new NpgsqlCommand(storedTypes is null ? _sql.ReadAll : _sql.ReadAllOfTypes, connection) { CommandTimeout = _commandTimeout };
-                command.Parameters.Add(new NpgsqlParameter<ulong> { NpgsqlDbType = NpgsqlDbType.Xid8, TypedValue = position.TransactionId });
-                command.Parameters.Add(new NpgsqlParameter<long> { NpgsqlDbType = NpgsqlDbType.Bigint, TypedValue = position.Sequence });
+                Positions.Add(command.Parameters, position);
                 command.Parameters.Add(new NpgsqlParameter<int> { NpgsqlDbType = NpgsqlDbType.Integer, TypedValue = limit });
                 if (storedTypes is not null)
                 {
@@ -208,7 +207,7 @@ public sealed partial class PostgresEventStore
                 var read = 0;
                 while (read < take && await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    position = new GlobalPosition(reader.GetFieldValue<ulong>(0), reader.GetInt64(1));
+                    position = Positions.Read(reader, 0);
 
                     // Consecutive events of one stream (a batch) share one validated id: the bytes are
                     // compared first, and a string is made only for a new stream.

@@ -65,10 +65,16 @@ public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
         get;
         init
         {
-            _inline = new InlineProjectionSet(value, nameof(value));
+            _inline = new InlineProjectionSet(value);
             field = [.. value];
         }
     } = [];
+
+    /// <summary>The inline projections as the DI wiring hands them over (already validated).</summary>
+    internal InlineProjectionSet InlineSet
+    {
+        init => _inline = value;
+    }
 
     /// <summary>Woken after each commit so local projection daemons read at once (set by the DI wiring).</summary>
     internal CommitNotifier? Notifier { get; set; }
@@ -83,14 +89,14 @@ public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
-            ? new GlobalPosition(reader.GetFieldValue<ulong>(0), reader.GetInt64(1))
+            ? Positions.Read(reader, 0)
             : GlobalPosition.Start;
     }
 
     /// <inheritdoc />
     public async ValueTask<long> GetStreamVersionAsync(StreamId streamId, CancellationToken cancellationToken = default)
     {
-        streamId.EnsureValid();
+        AppendGuard.ValidateStreamId(streamId);
         ThrowIfDisposed();
         var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);

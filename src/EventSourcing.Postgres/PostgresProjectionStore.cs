@@ -100,7 +100,7 @@ public sealed class PostgresProjectionStore : IProjectionStore
                 EventId: reader.GetGuid(0),
                 StreamId: new StreamId(reader.GetString(1)),
                 StreamVersion: reader.GetInt64(2),
-                Position: new GlobalPosition(reader.GetFieldValue<ulong>(3), reader.GetInt64(4)),
+                Position: Positions.Read(reader, 3),
                 Error: reader.GetString(5),
                 Timestamp: reader.GetFieldValue<DateTimeOffset>(6)));
         }
@@ -177,8 +177,7 @@ public sealed class PostgresProjectionStore : IProjectionStore
             parameters.Add(new NpgsqlParameter<Guid> { NpgsqlDbType = NpgsqlDbType.Uuid, TypedValue = envelope.EventId });
             parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = envelope.StreamId.Value });
             parameters.Add(new NpgsqlParameter<long> { NpgsqlDbType = NpgsqlDbType.Bigint, TypedValue = envelope.StreamVersion });
-            parameters.Add(new NpgsqlParameter<ulong> { NpgsqlDbType = NpgsqlDbType.Xid8, TypedValue = envelope.Position.TransactionId });
-            parameters.Add(new NpgsqlParameter<long> { NpgsqlDbType = NpgsqlDbType.Bigint, TypedValue = envelope.Position.Sequence });
+            Positions.Add(parameters, envelope.Position);
             parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = error.ToString() });
             parameters.Add(new NpgsqlParameter<DateTimeOffset> { NpgsqlDbType = NpgsqlDbType.TimestampTz, TypedValue = store._time.GetUtcNow().ToUniversalTime() });
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

@@ -34,7 +34,7 @@ public sealed class PostgresSnapshotStore : ISnapshotStore
     /// <inheritdoc />
     public async ValueTask<Snapshot?> LoadAsync(StreamId streamId, CancellationToken cancellationToken = default)
     {
-        streamId.EnsureValid();
+        AppendGuard.ValidateStreamId(streamId);
         var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
         using var command = Command(_sql.LoadSnapshot, connection);
@@ -75,7 +75,7 @@ public sealed class PostgresSnapshotStore : ISnapshotStore
     /// <inheritdoc />
     public async ValueTask DeleteAsync(StreamId streamId, CancellationToken cancellationToken = default)
     {
-        streamId.EnsureValid();
+        AppendGuard.ValidateStreamId(streamId);
         var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
         using var command = Command(_sql.DeleteSnapshot, connection);

@@ -1,5 +1,5 @@
 using EventSourcing.Aggregates;
-using EventSourcing.Conformance;
+using EventSourcing.Testing;
 using EventSourcing.InMemory;
 using EventSourcing.Storage;
 using Microsoft.Extensions.DependencyInjection;

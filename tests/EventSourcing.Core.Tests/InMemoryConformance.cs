@@ -1,4 +1,4 @@
-using EventSourcing.Conformance;
+using EventSourcing.Testing;
 using EventSourcing.InMemory;
 using EventSourcing.Projections;
 using EventSourcing.Serialization;
@@ -32,8 +32,7 @@ public sealed class InMemoryProjectionConformance : ProjectionConformance
 {
     protected override ValueTask<(IEventStore Events, IProjectionStore Projections)> CreateBackendAsync(EventTypeRegistry registry, IReadOnlyList<IProjection> inlineProjections)
     {
-        var events = new InMemoryEventStore(registry);
-        events.UseInlineProjections(inlineProjections);
+        var events = new InMemoryEventStore(registry) { InlineProjections = inlineProjections };
         return ValueTask.FromResult<(IEventStore, IProjectionStore)>((events, new InMemoryProjectionStore(events, new InMemoryCheckpointStore())));
     }
 }

@@ -22,9 +22,9 @@ public sealed class ModelTests
     [Fact]
     public void Global_positions_order_by_transaction_then_sequence()
     {
-        var a = new GlobalPosition(5, 100);
-        var b = new GlobalPosition(6, 1);
-        var c = new GlobalPosition(6, 2);
+        var a = GlobalPosition.FromParts(5, 100);
+        var b = GlobalPosition.FromParts(6, 1);
+        var c = GlobalPosition.FromParts(6, 2);
         Assert.True(GlobalPosition.Start < a);
         Assert.True(a < b && b < c);
         Assert.True(c >= b && b <= c);
@@ -32,10 +32,42 @@ public sealed class ModelTests
     }
 
     [Fact]
+    public void Global_positions_have_a_stable_string_form_that_sorts_like_them_and_parses_back()
+    {
+        var positions = new[] { GlobalPosition.Start, GlobalPosition.FromParts(5, 100), GlobalPosition.FromParts(5, 101), GlobalPosition.FromParts(6, 1), GlobalPosition.FromParts(ulong.MaxValue, long.MaxValue) };
+        Assert.Equal("00000000000000000000000000000000", GlobalPosition.Start.ToString());
+        Assert.Equal("00000000000000050000000000000064", positions[1].ToString());
+        Assert.Equal(positions.Select(p => p.ToString()), positions.Select(p => p.ToString()).Order(StringComparer.Ordinal));
+        foreach (var position in positions)
+        {
+            Assert.Equal(position, GlobalPosition.Parse(position.ToString()));
+            Assert.Equal(position.ToParts(), GlobalPosition.Parse(position.ToString()).ToParts());
+        }
+
+        Assert.True(GlobalPosition.Start.IsStart);
+        Assert.False(positions[1].IsStart);
+        Assert.Throws<FormatException>(() => GlobalPosition.Parse("5/100"));
+        Assert.Throws<FormatException>(() => GlobalPosition.Parse("0000000000000005ffffffffffffffff"));
+        Assert.False(GlobalPosition.TryParse(null, out _));
+        Assert.Throws<ArgumentOutOfRangeException>(() => GlobalPosition.FromParts(1, -1));
+    }
+
+    [Fact]
+    public void Default_expected_version_is_not_an_expectation_and_stores_refuse_it()
+    {
+        Assert.True(default(ExpectedVersion).IsDefault);
+        Assert.False(ExpectedVersion.NoStream.IsDefault);
+        Assert.NotEqual(ExpectedVersion.NoStream, default);
+        Assert.Equal("(default)", default(ExpectedVersion).ToString());
+        Assert.Throws<ArgumentException>(() => EventSourcing.Storage.AppendGuard.Validate((StreamId)"s", default, [new EventData(new object())]));
+    }
+
+    [Fact]
     public void Stream_ids_keep_their_value_and_default_is_detectable()
     {
-        StreamId id = "account-42";
+        var id = (StreamId)"account-42";
         Assert.Equal("account-42", id.Value);
+        Assert.Throws<ArgumentException>(() => (StreamId)" ");
         Assert.Equal(new StreamId("account-42"), id);
         Assert.True(default(StreamId).IsDefault);
         Assert.Throws<InvalidOperationException>(() => default(StreamId).Value);

@@ -42,12 +42,12 @@ public sealed class QuickStartTests
         await using var provider = services.BuildServiceProvider();
         var wallets = provider.GetRequiredService<AggregateRepository<Wallet>>();
 
-        await wallets.ExecuteAsync("wallet-1", w => w.Deposit(100m));
-        await wallets.ExecuteAsync("wallet-1", w => w.Withdraw(30m));
-        var balance = (await wallets.LoadAsync("wallet-1")).Balance; // 70
+        await wallets.ExecuteAsync(StreamId.From("wallet-1"), w => w.Deposit(100m));
+        await wallets.ExecuteAsync(StreamId.From("wallet-1"), w => w.Withdraw(30m));
+        var balance = (await wallets.LoadAsync(StreamId.From("wallet-1"))).Balance; // 70
         // --- README quick start (program): end ---
 
         Assert.Equal(70m, balance);
-        await Assert.ThrowsAsync<InvalidOperationException>(() => wallets.ExecuteAsync("wallet-1", w => w.Withdraw(71m)));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => wallets.ExecuteAsync(StreamId.From("wallet-1"), w => w.Withdraw(71m)));
     }
 }

@@ -1,4 +1,4 @@
-using EventSourcing.Conformance;
+using EventSourcing.Testing;
 using Xunit;
 
 namespace EventSourcing.Postgres.Tests;
@@ -24,12 +24,12 @@ public sealed class AppendTests(PostgresFixture fixture)
         Assert.Equal("c-9", await fixture.DataSource.ScalarAsync($"select metadata->>'correlationId' from {s}.events where stream_id = $1 and version = 1", stream.Value));
         Assert.Equal(DBNull.Value, await fixture.DataSource.ScalarAsync($"select coalesce(metadata::text, null) from {s}.events where stream_id = $1 and version = 2", stream.Value) ?? DBNull.Value);
         Assert.Equal(at.UtcDateTime, await fixture.DataSource.ScalarAsync($"select created_at from {s}.events where stream_id = $1 and version = 2", stream.Value));
-        Assert.Equal(result.Position.TransactionId.ToString(System.Globalization.CultureInfo.InvariantCulture), await fixture.DataSource.ScalarAsync($"select tx_id::text from {s}.events where stream_id = $1 and version = 2", stream.Value));
-        Assert.Equal(result.Position.Sequence, await fixture.DataSource.ScalarAsync($"select global_position from {s}.events where stream_id = $1 and version = 2", stream.Value));
+        Assert.Equal(result.Position.ToParts().Major.ToString(System.Globalization.CultureInfo.InvariantCulture), await fixture.DataSource.ScalarAsync($"select tx_id::text from {s}.events where stream_id = $1 and version = 2", stream.Value));
+        Assert.Equal(result.Position.ToParts().Minor, await fixture.DataSource.ScalarAsync($"select global_position from {s}.events where stream_id = $1 and version = 2", stream.Value));
 
         var read = await store.ReadStreamListAsync(stream);
         Assert.Equal(at, read[0].Timestamp);
-        Assert.Equal(read[0].Position.TransactionId, read[1].Position.TransactionId);
+        Assert.Equal(read[0].Position.ToParts().Major, read[1].Position.ToParts().Major);
         Assert.Equal(result.Position, read[1].Position);
     }
 
@@ -74,7 +74,7 @@ public sealed class AppendTests(PostgresFixture fixture)
         var read = await store.ReadStreamListAsync(stream);
         Assert.Equal(Enumerable.Range(1, Count).Select(v => (long)v), read.Select(e => e.StreamVersion));
         Assert.Equal(batch.Select(e => e.EventId), read.Select(e => e.EventId));
-        Assert.Single(read.Select(e => e.Position.TransactionId).Distinct());
+        Assert.Single(read.Select(e => e.Position.ToParts().Major).Distinct());
 
         var partial = new List<EventEnvelope>();
         await foreach (var e in store.ReadStreamAsync(stream, 4_990, 5_020, Ct))
@@ -112,7 +112,7 @@ public sealed class AppendTests(PostgresFixture fixture)
     {
         var store = new PostgresEventStore(fixture.DataSource, TestSupport.NewRegistry(), await fixture.SchemaForAsync(GetType()));
         await store.DisposeAsync();
-        await Assert.ThrowsAsync<ObjectDisposedException>(() => store.AppendAsync("x", ExpectedVersion.Any, TestData.Increments(1), Ct).AsTask());
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => store.AppendAsync(StreamId.From("x"), ExpectedVersion.Any, TestData.Increments(1), Ct).AsTask());
         Assert.Throws<ObjectDisposedException>(() => store.ReadAllAsync(GlobalPosition.Start, cancellationToken: Ct));
         Assert.Equal(1, await fixture.DataSource.ScalarAsync("select 1"));
     }

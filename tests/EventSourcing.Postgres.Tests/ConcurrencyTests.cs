@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using EventSourcing.Conformance;
+using EventSourcing.Testing;
 using Npgsql;
 using Xunit;
 

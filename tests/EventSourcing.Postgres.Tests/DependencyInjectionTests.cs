@@ -1,4 +1,4 @@
-using EventSourcing.Conformance;
+using EventSourcing.Testing;
 using EventSourcing.Projections;
 using EventSourcing.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -39,13 +39,13 @@ public sealed class DependencyInjectionTests(PostgresFixture fixture)
 
             await StartHostedServicesAsync(provider);
             var store = provider.GetRequiredService<IEventStore>();
-            var result = await store.AppendAsync("di-stream", ExpectedVersion.NoStream, [new EventData(new Incremented(3))], Ct);
+            var result = await store.AppendAsync(StreamId.From("di-stream"), ExpectedVersion.NoStream, [new EventData(new Incremented(3))], Ct);
             Assert.Equal(1, result.NextExpectedVersion);
-            Assert.Equal(1, await store.GetStreamVersionAsync("di-stream", Ct));
+            Assert.Equal(1, await store.GetStreamVersionAsync(StreamId.From("di-stream"), Ct));
         }
 
         // The data source built from the connection string belonged to the container and went with it.
-        await Assert.ThrowsAsync<ObjectDisposedException>(() => snapshots.LoadAsync("di-stream", Ct).AsTask());
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => snapshots.LoadAsync(StreamId.From("di-stream"), Ct).AsTask());
     }
 
     [Fact]

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using EventSourcing.Conformance;
+using EventSourcing.Testing;
 using EventSourcing.Serialization;
 using Npgsql;
 using Xunit;
@@ -317,7 +317,7 @@ public sealed class FastPathTests(PostgresFixture fixture)
         var options = await fixture.CreateSchemaAsync("fast_log_ids");
         var store = new PostgresEventStore(fixture.DataSource, TestSupport.NewRegistry(), options);
         var baseId = "acct-" + Guid.NewGuid().ToString("N");
-        StreamId[] streams = [baseId, baseId + "1", baseId[..^1], new string('s', StreamId.MaxLength), baseId];
+        StreamId[] streams = [StreamId.From(baseId), StreamId.From(baseId + "1"), StreamId.From(baseId[..^1]), StreamId.From(new string('s', StreamId.MaxLength)), StreamId.From(baseId)];
         var expected = new List<(string Stream, long Version)>();
         var versions = new Dictionary<string, long>();
         foreach (var stream in streams)

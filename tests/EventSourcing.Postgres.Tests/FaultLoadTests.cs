@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
-using EventSourcing.Conformance;
+using EventSourcing.Testing;
 using EventSourcing.Testing.Postgres;
 using Npgsql;
 using Xunit;

@@ -1,4 +1,4 @@
-using EventSourcing.Conformance;
+using EventSourcing.Testing;
 using Npgsql;
 using Xunit;
 

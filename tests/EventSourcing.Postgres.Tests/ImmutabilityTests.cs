@@ -1,4 +1,4 @@
-using EventSourcing.Conformance;
+using EventSourcing.Testing;
 using Npgsql;
 using Xunit;
 
@@ -55,8 +55,8 @@ public sealed class ImmutabilityTests(PostgresFixture fixture)
             Assert.NotEmpty(await store.ReadAllListAsync(GlobalPosition.Start));
             await snapshots.SaveAsync(new Storage.Snapshot(stream, 4, "counter", 1, "{}"u8.ToArray(), DateTimeOffset.UnixEpoch), Ct);
             await snapshots.DeleteAsync(stream, Ct);
-            await checkpoints.SaveAsync("app-role", null, new GlobalPosition(1, 1), Ct);
-            await checkpoints.SaveAsync("app-role", new GlobalPosition(1, 1), new GlobalPosition(2, 2), Ct);
+            await checkpoints.SaveAsync("app-role", null, GlobalPosition.FromParts(1, 1), Ct);
+            await checkpoints.SaveAsync("app-role", GlobalPosition.FromParts(1, 1), GlobalPosition.FromParts(2, 2), Ct);
             await new PostgresSchemaInitializer(app, options).VerifyAsync(Ct);
             var projections = new PostgresProjectionStore(app, TestData.NewRegistry(), options);
             var read = await store.ReadStreamListAsync(stream);

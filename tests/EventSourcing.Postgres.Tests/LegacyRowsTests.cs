@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using EventSourcing.Aggregates;
-using EventSourcing.Conformance;
+using EventSourcing.Testing;
 using EventSourcing.Serialization;
 using Npgsql;
 using Xunit;

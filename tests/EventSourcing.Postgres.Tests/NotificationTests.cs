@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
-using EventSourcing.Conformance;
+using EventSourcing.Testing;
 using EventSourcing.Projections;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -87,7 +87,7 @@ public sealed partial class NotificationTests(PostgresFixture fixture)
         await using var process = await TestProcess.StartAsync(fixture.ConnectionString, options.Schema);
         var results = await Task.WhenAll(Enumerable.Range(0, 40).Select(i =>
             process.Store.AppendAsync(TestData.NewStream("wired"), ExpectedVersion.NoStream, TestData.Increments(1), Ct).AsTask()));
-        var lastTransaction = results.Max(r => r.Position.TransactionId);
+        var lastTransaction = results.Max(r => r.Position.ToParts().Major);
 
         // Wait for a notification sent after every one of those transactions had been assigned its id
         // (its snapshot's xmax is above them all), then close the window with a marker.

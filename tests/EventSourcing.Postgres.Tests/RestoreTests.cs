@@ -1,4 +1,4 @@
-using EventSourcing.Conformance;
+using EventSourcing.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;

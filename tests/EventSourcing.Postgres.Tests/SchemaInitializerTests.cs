@@ -69,7 +69,7 @@ public sealed class SchemaInitializerTests(PostgresFixture fixture)
         var options = new PostgresOptions { Schema = schema };
         await new PostgresSchemaInitializer(fixture.DataSource, options).VerifyAsync(Ct);
         var store = new PostgresEventStore(fixture.DataSource, TestSupport.NewRegistry(), options);
-        var result = await store.AppendAsync("after-migration", ExpectedVersion.NoStream, Conformance.TestData.Increments(2), Ct);
+        var result = await store.AppendAsync(StreamId.From("after-migration"), ExpectedVersion.NoStream, EventSourcing.Testing.TestData.Increments(2), Ct);
         Assert.Equal(2, result.NextExpectedVersion);
     }
 
@@ -127,7 +127,7 @@ public sealed class SchemaInitializerTests(PostgresFixture fixture)
         await initializer.ApplyAsync(Ct);
         Assert.Equal(PostgresSchemaInitializer.LatestVersion, (await VersionsAsync(options.Schema)).Count);
         var store = new PostgresEventStore(fixture.DataSource, TestSupport.NewRegistry(), options);
-        Assert.Equal(1, (await store.AppendAsync("dba", ExpectedVersion.Any, Conformance.TestData.Increments(1), Ct)).NextExpectedVersion);
+        Assert.Equal(1, (await store.AppendAsync(StreamId.From("dba"), ExpectedVersion.Any, EventSourcing.Testing.TestData.Increments(1), Ct)).NextExpectedVersion);
     }
 
     public static TheoryData<string?> InvalidSchemaNames => new()

@@ -17,10 +17,17 @@ public sealed class Account : AggregateRoot<AccountState>
     /// <inheritdoc />
     protected override string SnapshotName => "Account";
 
-    /// <summary>Replays one stored event (raw Npgsql uses this to do exactly the repository's apply work).</summary>
+    /// <summary>The version raw Npgsql's load reached (the repository tracks <see cref="AggregateRoot.Version"/> itself).</summary>
+    public long RawVersion { get; private set; }
+
+    /// <summary>Replays one stored event (raw Npgsql uses this to do the repository's apply work).</summary>
     /// <param name="event">The event.</param>
     /// <param name="version">Its stream version.</param>
-    public void ReplayRaw(object @event, long version) => Replay(@event, version);
+    public void ReplayRaw(object @event, long version)
+    {
+        Apply(@event);
+        RawVersion = version;
+    }
 
     /// <summary>Restores a snapshot (raw Npgsql's snapshot path).</summary>
     /// <param name="state">The snapshot.</param>
@@ -28,7 +35,7 @@ public sealed class Account : AggregateRoot<AccountState>
     public void RestoreRaw(AccountState state, long version)
     {
         FromSnapshot(state);
-        RestoreVersion(version);
+        RawVersion = version;
     }
 
     /// <inheritdoc />

@@ -57,13 +57,13 @@ public class AppendBatchBenchmarks
             _memory = new InMemoryEventStore(Fixture.Registry);
         }
 
-        return _memory.AppendAsync(_ids.Next(), ExpectedVersion.NoStream, Wrap());
+        return _memory.AppendAsync(StreamId.From(_ids.Next()), ExpectedVersion.NoStream, Wrap());
     }
 
     /// <summary>Our PostgreSQL store (one call: arrays + unnest).</summary>
     /// <returns>The result.</returns>
     [Benchmark]
-    public ValueTask<AppendResult> Ours() => _ours.Store.AppendAsync(_ids.Next(), ExpectedVersion.NoStream, Wrap());
+    public ValueTask<AppendResult> Ours() => _ours.Store.AppendAsync(StreamId.From(_ids.Next()), ExpectedVersion.NoStream, Wrap());
 
     /// <summary>Raw binary COPY.</summary>
     /// <returns>A task.</returns>

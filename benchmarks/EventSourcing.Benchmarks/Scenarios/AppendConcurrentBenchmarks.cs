@@ -69,7 +69,7 @@ public class AppendConcurrentBenchmarks
         {
             for (var i = 0; i < PerWriter; i++)
             {
-                await store.AppendAsync(_ids.Next(), ExpectedVersion.NoStream, [new EventData(_event)]);
+                await store.AppendAsync(StreamId.From(_ids.Next()), ExpectedVersion.NoStream, [new EventData(_event)]);
             }
         });
     }
@@ -81,7 +81,7 @@ public class AppendConcurrentBenchmarks
     {
         for (var i = 0; i < PerWriter; i++)
         {
-            await _ours.Store.AppendAsync(_ids.Next(), ExpectedVersion.NoStream, [new EventData(_event)]);
+            await _ours.Store.AppendAsync(StreamId.From(_ids.Next()), ExpectedVersion.NoStream, [new EventData(_event)]);
         }
     });
 

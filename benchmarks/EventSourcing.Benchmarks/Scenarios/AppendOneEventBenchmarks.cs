@@ -57,13 +57,13 @@ public class AppendOneEventBenchmarks
             _memory = new InMemoryEventStore(Fixture.Registry);
         }
 
-        return _memory.AppendAsync(_ids.Next(), ExpectedVersion.NoStream, [new EventData(_event)]);
+        return _memory.AppendAsync(StreamId.From(_ids.Next()), ExpectedVersion.NoStream, [new EventData(_event)]);
     }
 
     /// <summary>Our PostgreSQL store.</summary>
     /// <returns>The result.</returns>
     [Benchmark]
-    public ValueTask<AppendResult> Ours() => _ours.Store.AppendAsync(_ids.Next(), ExpectedVersion.NoStream, [new EventData(_event)]);
+    public ValueTask<AppendResult> Ours() => _ours.Store.AppendAsync(StreamId.From(_ids.Next()), ExpectedVersion.NoStream, [new EventData(_event)]);
 
     /// <summary>One raw INSERT.</summary>
     /// <returns>True.</returns>

@@ -81,14 +81,14 @@ public class ContentionBenchmarks
     /// <returns>A task.</returns>
     [Benchmark(OperationsPerInvoke = Operations)]
     public Task InMemory() => ContendAsync(
-        id => _memory.GetStreamVersionAsync(id).AsTask(),
+        id => _memory.GetStreamVersionAsync(StreamId.From(id)).AsTask(),
         (id, version) => TryOursAsync(_memory, id, version));
 
     /// <summary>Our PostgreSQL store.</summary>
     /// <returns>A task.</returns>
     [Benchmark(OperationsPerInvoke = Operations)]
     public Task Ours() => ContendAsync(
-        id => _ours.Store.GetStreamVersionAsync(id).AsTask(),
+        id => _ours.Store.GetStreamVersionAsync(StreamId.From(id)).AsTask(),
         (id, version) => TryOursAsync(_ours.Store, id, version));
 
     /// <summary>Raw Npgsql: SELECT max(version), INSERT version + 1, a unique violation is the conflict.</summary>
@@ -117,7 +117,7 @@ public class ContentionBenchmarks
     {
         try
         {
-            await store.AppendAsync(id, ExpectedVersion.Exactly(version), [new EventData(_event)]);
+            await store.AppendAsync(StreamId.From(id), ExpectedVersion.Exactly(version), [new EventData(_event)]);
             return true;
         }
         catch (WrongExpectedVersionException)

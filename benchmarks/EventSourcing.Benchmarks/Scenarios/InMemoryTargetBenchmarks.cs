@@ -63,12 +63,12 @@ public class InMemoryTargetBenchmarks
         var store = new InMemoryEventStore(Fixture.Registry);
         for (var s = 0; s < _batches.Length; s++)
         {
-            await store.AppendAsync(_streamIds[s], ExpectedVersion.NoStream, _batches[s]);
+            await store.AppendAsync(StreamId.From(_streamIds[s]), ExpectedVersion.NoStream, _batches[s]);
         }
     }
 
     /// <summary>Loads a 100,000-event aggregate through the repository.</summary>
     /// <returns>The balance.</returns>
     [Benchmark(OperationsPerInvoke = Events)]
-    public async Task<decimal> ReplayIntoAggregate() => (await _repository.LoadAsync("replay")).Balance;
+    public async Task<decimal> ReplayIntoAggregate() => (await _repository.LoadAsync(StreamId.From("replay"))).Balance;
 }

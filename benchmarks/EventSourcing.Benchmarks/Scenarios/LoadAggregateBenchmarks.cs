@@ -79,12 +79,12 @@ public class LoadAggregateBenchmarks
     /// <summary>The in-memory store through the repository.</summary>
     /// <returns>The balance.</returns>
     [Benchmark]
-    public async Task<decimal> InMemory() => (await _memory.LoadAsync(StreamId)).Balance;
+    public async Task<decimal> InMemory() => (await _memory.LoadAsync(EventSourcing.StreamId.From(StreamId))).Balance;
 
     /// <summary>Our PostgreSQL store through the repository.</summary>
     /// <returns>The balance.</returns>
     [Benchmark]
-    public async Task<decimal> Ours() => (await _ours.Repository.LoadAsync(StreamId)).Balance;
+    public async Task<decimal> Ours() => (await _ours.Repository.LoadAsync(EventSourcing.StreamId.From(StreamId))).Balance;
 
     /// <summary>Raw SELECT + System.Text.Json + apply.</summary>
     /// <returns>The balance.</returns>

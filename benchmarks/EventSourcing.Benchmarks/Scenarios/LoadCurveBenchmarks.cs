@@ -69,5 +69,5 @@ public class LoadCurveBenchmarks
     /// <summary>Loads the aggregate.</summary>
     /// <returns>The balance.</returns>
     [Benchmark]
-    public async Task<decimal> Load() => (await _repository.LoadAsync(StreamId)).Balance;
+    public async Task<decimal> Load() => (await _repository.LoadAsync(EventSourcing.StreamId.From(StreamId))).Balance;
 }

@@ -67,12 +67,12 @@ public class SnapshotLoadBenchmarks
     /// <summary>The in-memory stores through the repository.</summary>
     /// <returns>The balance.</returns>
     [Benchmark]
-    public async Task<decimal> InMemory() => (await _memory.LoadAsync(StreamId)).Balance;
+    public async Task<decimal> InMemory() => (await _memory.LoadAsync(EventSourcing.StreamId.From(StreamId))).Balance;
 
     /// <summary>Our PostgreSQL stores through the repository.</summary>
     /// <returns>The balance.</returns>
     [Benchmark]
-    public async Task<decimal> Ours() => (await _ours.SnapshotRepository.LoadAsync(StreamId)).Balance;
+    public async Task<decimal> Ours() => (await _ours.SnapshotRepository.LoadAsync(EventSourcing.StreamId.From(StreamId))).Balance;
 
     /// <summary>Raw: SELECT the snapshot, then SELECT the tail; deserialize, restore, apply.</summary>
     /// <returns>The balance.</returns>

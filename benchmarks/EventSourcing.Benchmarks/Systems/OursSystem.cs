@@ -76,7 +76,7 @@ public sealed class OursSystem
                 batch[i] = new EventData(EventFactory.Create(streamId, first + i));
             }
 
-            await store.AppendAsync(streamId, ExpectedVersion.Exactly(first - 1), batch);
+            await store.AppendAsync(StreamId.From(streamId), ExpectedVersion.Exactly(first - 1), batch);
         }
     }
 
@@ -89,9 +89,9 @@ public sealed class OursSystem
     /// <returns>A task.</returns>
     public static async Task SeedSnapshotAsync(IEventStore store, ISnapshotStore snapshots, EventTypeRegistry registry, string streamId, long version)
     {
-        var account = await new AggregateRepository<Account>(store, registry).LoadAtVersionAsync(streamId, version);
+        var account = await new AggregateRepository<Account>(store, registry).LoadAtVersionAsync(StreamId.From(streamId), version);
         var state = new AccountState(account.Id ?? streamId, account.Balance, account.Transactions);
-        await snapshots.SaveAsync(new Snapshot(streamId, version, "Account", 1, JsonSerializer.SerializeToUtf8Bytes(state, BenchJsonContext.Default.AccountState), EventFactory.Epoch));
+        await snapshots.SaveAsync(new Snapshot(StreamId.From(streamId), version, "Account", 1, JsonSerializer.SerializeToUtf8Bytes(state, BenchJsonContext.Default.AccountState), EventFactory.Epoch));
     }
 
     /// <summary>

@@ -194,7 +194,7 @@ public sealed class RawSystem(NpgsqlDataSource dataSource, string schema)
             await using var reader = await command.ExecuteReaderAsync();
             while (await reader.ReadAsync())
             {
-                var position = new GlobalPosition(reader.GetFieldValue<ulong>(0), reader.GetInt64(1));
+                var position = GlobalPosition.FromParts(reader.GetFieldValue<ulong>(0), reader.GetInt64(1));
                 var streamId = reader.GetString(2);
                 var version = reader.GetInt64(3);
                 var eventId = reader.GetGuid(4);
@@ -203,7 +203,7 @@ public sealed class RawSystem(NpgsqlDataSource dataSource, string schema)
                 // Raw rows carry no metadata (NULL); a non-null column would be parsed here.
                 var metadata = reader.IsDBNull(7) ? EventMetadata.Empty : throw new InvalidOperationException("Raw rows have no metadata.");
                 var timestamp = reader.GetFieldValue<DateTimeOffset>(8);
-                LastEnvelope = new EventEnvelope(eventId, streamId, version, position, type, @event, metadata, timestamp);
+                LastEnvelope = new EventEnvelope(eventId, StreamId.From(streamId), version, position, type, @event, metadata, timestamp);
                 count++;
             }
         }

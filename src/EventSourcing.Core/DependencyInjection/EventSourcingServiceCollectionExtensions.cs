@@ -37,7 +37,7 @@ public static class EventSourcingServiceCollectionExtensions
             {
                 Notifier = sp.GetRequiredService<CommitNotifier>(),
             };
-            store.UseInlineProjections(Projections(sp, ProjectionMode.Inline));
+            store.UseInlineProjections(sp.GetInlineProjections());
             return store;
         });
         services.TryAddSingleton<IEventStore>(sp => sp.GetRequiredService<InMemoryEventStore>());
@@ -59,6 +59,32 @@ public static class EventSourcingServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ProjectionDaemon>(sp => sp.GetRequiredService<ProjectionDaemon>()));
         services.TryAdd(ServiceDescriptor.Transient(typeof(AggregateRepository<>), typeof(AggregateRepository<>)));
         return builder;
+    }
+
+    /// <summary>
+    /// The inline projections registered on the builder, validated and indexed (backend SPI: a backend
+    /// runs them inside each append's unit of work).
+    /// </summary>
+    /// <param name="services">The container.</param>
+    /// <returns>The set; <see cref="InlineProjectionSet.None"/> when none is registered.</returns>
+    /// <exception cref="InvalidOperationException">Two registered projections share a name.</exception>
+    public static InlineProjectionSet GetInlineProjections(this IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var inline = Projections(services, ProjectionMode.Inline);
+        return inline.Length == 0 ? InlineProjectionSet.None : new InlineProjectionSet(inline);
+    }
+
+    /// <summary>
+    /// True when async projections are registered on the builder, so this process runs a projection
+    /// daemon (backend SPI: a backend that hears about other processes' commits only needs to listen then).
+    /// </summary>
+    /// <param name="services">The container.</param>
+    /// <returns>True when at least one async projection is registered.</returns>
+    public static bool HasAsyncProjections(this IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        return services.GetServices<ProjectionRegistration>().Any(r => r.Mode == ProjectionMode.Async);
     }
 
     /// <summary>The registered projections of one mode; names must be unique across modes.</summary>

@@ -37,17 +37,33 @@ public sealed partial class InMemoryEventStore : IEventStore
     /// <summary>Woken after each commit, outside the write lock.</summary>
     internal CommitNotifier? Notifier { get; set; }
 
-    /// <summary>Projections run inside each append, before it becomes visible; one that throws fails the append.</summary>
-    internal void UseInlineProjections(IEnumerable<IProjection> projections)
+    /// <summary>
+    /// Projections that run inside each append, before it becomes visible: one that throws fails the
+    /// append with nothing stored. None by default. Set it at construction (<c>AddEventSourcing</c> sets
+    /// the inline projections registered on the builder).
+    /// </summary>
+    /// <exception cref="ArgumentException">A projection is null, unnamed, handles no event type, or two share a name.</exception>
+    public IReadOnlyList<IProjection> InlineProjections
     {
-        _inline = new InlineProjectionSet(projections, nameof(projections));
+        get;
+        init
+        {
+            UseInlineProjections(new InlineProjectionSet(value));
+            field = [.. value];
+        }
+    } = [];
+
+    /// <summary>Projections run inside each append, before it becomes visible; one that throws fails the append.</summary>
+    internal void UseInlineProjections(InlineProjectionSet projections)
+    {
+        _inline = projections;
         _inlineContexts = _inline.CreateContexts(name => new ProjectionContext(name, isRebuild: false));
     }
 
     /// <inheritdoc />
     public ValueTask<AppendResult> AppendAsync(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<EventData> events, CancellationToken cancellationToken = default)
     {
-        AppendGuard.Validate(streamId, events);
+        AppendGuard.Validate(streamId, expectedVersion, events);
         cancellationToken.ThrowIfCancellationRequested();
 
         // Serialized outside the lock, with the registry PostgreSQL uses: the same inputs are refused.
@@ -151,12 +167,12 @@ public sealed partial class InMemoryEventStore : IEventStore
         for (var i = 0; i < batch.Length; i++)
         {
             var e = batch[i];
-            var stored = new StoredEvent(e.EventId, streamId, current + i + 1, new GlobalPosition(0, _sequence + i + 1), e.Entry, EventTypeRegistry.ReadName(e.Entry), e.Data, e.Metadata, timestamp);
+            var stored = new StoredEvent(e.EventId, streamId, current + i + 1, GlobalPosition.FromParts(0, _sequence + i + 1), e.Entry, EventTypeRegistry.ReadName(e.Entry), e.Data, e.Metadata, timestamp);
             stream.Events.Stage(i, stored);
             _all.Stage(i, stored);
         }
 
-        return new AppendResult(streamId, current + batch.Length, new GlobalPosition(0, _sequence + batch.Length), AlreadyAppended: false);
+        return new AppendResult(streamId, current + batch.Length, GlobalPosition.FromParts(0, _sequence + batch.Length), AlreadyAppended: false);
     }
 
     /// <summary>
@@ -226,7 +242,8 @@ public sealed partial class InMemoryEventStore : IEventStore
         var (items, count) = _all.View();
 
         // Positions are (0, n) with n = index + 1; anything with a transaction id belongs to another store.
-        var start = after.TransactionId != 0 ? count : (int)Math.Clamp(after.Sequence, 0, count);
+        var (major, minor) = after.ToParts();
+        var start = major != 0 ? count : (int)Math.Clamp(minor, 0, count);
         if (eventTypes is not null)
         {
             // Stored events know the name readers see (after upcasting), so aliases need no expansion here.

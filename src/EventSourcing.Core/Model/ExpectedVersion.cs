@@ -2,11 +2,16 @@ namespace EventSourcing;
 
 /// <summary>
 /// The version a writer expects a stream to be at when it appends: the optimistic-concurrency check.
-/// Stream versions start at 1; a stream with no events is at version 0.
+/// Stream versions start at 1; a stream with no events is at version 0. <c>default(ExpectedVersion)</c>
+/// is not an expectation: stores refuse it with <see cref="ArgumentException"/>, so a forgotten
+/// argument never passes for <see cref="NoStream"/>.
 /// </summary>
 public readonly record struct ExpectedVersion
 {
-    private ExpectedVersion(long value) => Value = value;
+    // Stored shifted by 3, so that default(ExpectedVersion) (0) is distinguishable from every real value.
+    private readonly long _shifted;
+
+    private ExpectedVersion(long value) => _shifted = value + 3;
 
     /// <summary>Append whatever the stream's state.</summary>
     public static ExpectedVersion Any { get; } = new(-1);
@@ -19,9 +24,12 @@ public readonly record struct ExpectedVersion
 
     /// <summary>
     /// The raw value: -1 for <see cref="Any"/>, -2 for <see cref="StreamExists"/>, 0 for
-    /// <see cref="NoStream"/>, otherwise the exact version expected.
+    /// <see cref="NoStream"/>, otherwise the exact version expected (-3 for <c>default(ExpectedVersion)</c>).
     /// </summary>
-    public long Value { get; }
+    public long Value => _shifted - 3;
+
+    /// <summary>True for <c>default(ExpectedVersion)</c>, which stores refuse.</summary>
+    public bool IsDefault => _shifted == 0;
 
     /// <summary>True when this requires an exact version (including <see cref="NoStream"/>, version 0).</summary>
     public bool IsExact => Value >= 0;
@@ -33,6 +41,7 @@ public readonly record struct ExpectedVersion
     public static ExpectedVersion Exactly(long version)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(version);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(version, long.MaxValue - 3);
         return new ExpectedVersion(version);
     }
 
@@ -42,6 +51,7 @@ public readonly record struct ExpectedVersion
         -1 => "Any",
         -2 => "StreamExists",
         0 => "NoStream",
+        -3 => "(default)",
         _ => Value.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 }

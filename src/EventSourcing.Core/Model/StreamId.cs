@@ -35,10 +35,13 @@ public readonly record struct StreamId
     /// <exception cref="ArgumentException">The value is not a valid stream id.</exception>
     public static StreamId From(string value) => new(value);
 
-    /// <summary>Converts a string to a validated stream id.</summary>
+    /// <summary>
+    /// Converts a string to a validated stream id. Explicit, because it validates and may throw:
+    /// <c>(StreamId)"account-1"</c>, <c>StreamId.From(s)</c> and <c>new StreamId(s)</c> are the same.
+    /// </summary>
     /// <param name="value">The id.</param>
     /// <exception cref="ArgumentException">The value is not a valid stream id.</exception>
-    public static implicit operator StreamId(string value) => new(value);
+    public static explicit operator StreamId(string value) => new(value);
 
     /// <inheritdoc />
     public override string ToString() => _value ?? string.Empty;

@@ -1,24 +1,37 @@
 namespace EventSourcing.Projections;
 
 /// <summary>
-/// The projections a store runs inside each append, indexed by the event types they handle. Both
-/// backends use it, so validation and dispatch are written once.
+/// The projections a store runs inside each append, indexed by the event types they handle. Part of the
+/// backend SPI: every backend uses it, so validation and dispatch are written once. A backend gets the
+/// container's set with <c>IServiceProvider.GetInlineProjections()</c>, creates one
+/// <see cref="ProjectionContext"/> per projection around its unit of work (<see cref="CreateContexts"/>)
+/// and calls <see cref="RunAsync"/> before it commits.
 /// </summary>
-internal sealed class InlineProjectionSet
+public sealed class InlineProjectionSet
 {
     private readonly (IProjection Projection, HashSet<string> Types)[] _items;
 
-    public InlineProjectionSet(IEnumerable<IProjection> projections, string paramName) => _items = Index(projections, paramName);
+    /// <summary>Validates and indexes projections.</summary>
+    /// <param name="projections">The projections, in the order they run.</param>
+    /// <exception cref="ArgumentException">A projection is null, unnamed, handles no event type, or two share a name.</exception>
+    public InlineProjectionSet(IEnumerable<IProjection> projections)
+        : this(projections, nameof(projections))
+    {
+    }
 
+    internal InlineProjectionSet(IEnumerable<IProjection> projections, string paramName) => _items = Index(projections, paramName);
+
+    /// <summary>The empty set.</summary>
     public static InlineProjectionSet None { get; } = new([], "projections");
 
+    /// <summary>True when there is no projection to run.</summary>
     public bool IsEmpty => _items.Length == 0;
 
     /// <summary>
     /// Validates projections (not null, named, handling at least one event type, unique names) and
     /// pairs each with the set of its event types.
     /// </summary>
-    public static (IProjection Projection, HashSet<string> Types)[] Index(IEnumerable<IProjection> projections, string paramName)
+    internal static (IProjection Projection, HashSet<string> Types)[] Index(IEnumerable<IProjection> projections, string paramName)
     {
         ArgumentNullException.ThrowIfNull(projections, paramName);
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -67,6 +80,8 @@ internal sealed class InlineProjectionSet
     }
 
     /// <summary>One context per projection, made by the backend (e.g. around its transaction).</summary>
+    /// <param name="create">Makes the context of the projection with the given name.</param>
+    /// <returns>The contexts, in the order <see cref="RunAsync"/> expects.</returns>
     public ProjectionContext[] CreateContexts(Func<string, ProjectionContext> create)
     {
         var contexts = new ProjectionContext[_items.Length];

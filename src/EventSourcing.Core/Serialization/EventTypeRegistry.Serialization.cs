@@ -8,10 +8,14 @@ namespace EventSourcing.Serialization;
 
 public sealed partial class EventTypeRegistry
 {
-    /// <summary>Serializes an event to UTF-8 JSON and gives its stored name.</summary>
+    /// <summary>Serializes an event to UTF-8 JSON and gives the name to store it under (backend SPI).</summary>
+    /// <param name="event">The event.</param>
+    /// <param name="name">The registered name of its type.</param>
+    /// <returns>The payload.</returns>
     /// <exception cref="UnknownEventTypeException">The event's type is not registered.</exception>
     /// <exception cref="ArgumentException">A string of the event holds a lone UTF-16 surrogate.</exception>
-    internal byte[] SerializeEvent(object @event, out string name)
+    /// <exception cref="NotSupportedException">The serializer refuses the event (a cycle, too deep, a getter that throws).</exception>
+    public byte[] SerializeEvent(object @event, out string name)
     {
         var bytes = SerializeWithEntry(@event, out var entry);
         name = entry.Name;
@@ -67,11 +71,20 @@ public sealed partial class EventTypeRegistry
     }
 
     /// <summary>
-    /// Turns a stored payload back into the current event, through aliases and upcasters. Errors name
-    /// the stored event; under <see cref="UnreadableEventPolicy.ReturnUnreadable"/> they come back as
-    /// an <see cref="UnreadableEvent"/> instead.
+    /// Turns a stored payload back into the current event, through aliases and upcasters (backend SPI).
+    /// Errors name the stored event; under <see cref="UnreadableEventPolicy.ReturnUnreadable"/> they come
+    /// back as an <see cref="UnreadableEvent"/> instead.
     /// </summary>
-    internal object DeserializeEvent(string storedName, ReadOnlySpan<byte> utf8Json, Guid eventId, StreamId streamId, long streamVersion, out string currentName)
+    /// <param name="storedName">The name the event was stored under.</param>
+    /// <param name="utf8Json">The stored payload.</param>
+    /// <param name="eventId">The event's id (for error messages).</param>
+    /// <param name="streamId">The event's stream (for error messages).</param>
+    /// <param name="streamVersion">The event's version (for error messages).</param>
+    /// <param name="currentName">The name readers see: the end of the upcast chain.</param>
+    /// <returns>The event, or an <see cref="UnreadableEvent"/>.</returns>
+    /// <exception cref="UnknownEventTypeException">The stored name is not registered.</exception>
+    /// <exception cref="EventDeserializationException">The payload cannot be read as the registered type.</exception>
+    public object DeserializeEvent(string storedName, ReadOnlySpan<byte> utf8Json, Guid eventId, StreamId streamId, long streamVersion, out string currentName)
     {
         if (!TryResolve(storedName, out var entry))
         {
@@ -92,7 +105,16 @@ public sealed partial class EventTypeRegistry
     /// As <see cref="DeserializeEvent(string, ReadOnlySpan{byte}, Guid, StreamId, long, out string)"/>, for a
     /// stored name read into a buffer: no string is allocated unless the event cannot be read.
     /// </summary>
-    internal object DeserializeEvent(ReadOnlySpan<char> storedName, ReadOnlySpan<byte> utf8Json, Guid eventId, StreamId streamId, long streamVersion, out string currentName)
+    /// <param name="storedName">The name the event was stored under.</param>
+    /// <param name="utf8Json">The stored payload.</param>
+    /// <param name="eventId">The event's id (for error messages).</param>
+    /// <param name="streamId">The event's stream (for error messages).</param>
+    /// <param name="streamVersion">The event's version (for error messages).</param>
+    /// <param name="currentName">The name readers see: the end of the upcast chain.</param>
+    /// <returns>The event, or an <see cref="UnreadableEvent"/>.</returns>
+    /// <exception cref="UnknownEventTypeException">The stored name is not registered.</exception>
+    /// <exception cref="EventDeserializationException">The payload cannot be read as the registered type.</exception>
+    public object DeserializeEvent(ReadOnlySpan<char> storedName, ReadOnlySpan<byte> utf8Json, Guid eventId, StreamId streamId, long streamVersion, out string currentName)
     {
         if (!TryResolve(storedName, out var entry))
         {

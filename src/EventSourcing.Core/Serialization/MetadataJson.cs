@@ -4,14 +4,16 @@ using System.Text.Json;
 
 namespace EventSourcing.Serialization;
 
-/// <summary>Reads and writes <see cref="EventMetadata"/> as a small JSON object, without reflection.</summary>
-internal static class MetadataJson
+/// <summary>Reads and writes <see cref="EventMetadata"/> as a small JSON object, without reflection (backend SPI: the stored form of metadata).</summary>
+public static class MetadataJson
 {
     private const string Correlation = "correlationId";
     private const string Causation = "causationId";
     private const string HeadersName = "headers";
 
     /// <summary>Serializes metadata; null when it is empty (nothing is stored).</summary>
+    /// <param name="metadata">The metadata.</param>
+    /// <returns>UTF-8 JSON, or null when the metadata is empty.</returns>
     /// <exception cref="ArgumentException">A string of the metadata holds a lone UTF-16 surrogate.</exception>
     public static byte[]? Serialize(EventMetadata metadata)
     {
@@ -60,6 +62,10 @@ internal static class MetadataJson
         return buffer.WrittenSpan.ToArray();
     }
 
+    /// <summary>Reads metadata written by <see cref="Serialize"/>; empty input is empty metadata.</summary>
+    /// <param name="utf8Json">The stored bytes.</param>
+    /// <returns>The metadata.</returns>
+    /// <exception cref="System.Text.Json.JsonException">The bytes are not metadata JSON.</exception>
     public static EventMetadata Deserialize(ReadOnlySpan<byte> utf8Json)
     {
         if (utf8Json.IsEmpty)

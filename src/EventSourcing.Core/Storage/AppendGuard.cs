@@ -1,9 +1,25 @@
 namespace EventSourcing.Storage;
 
-/// <summary>The input checks every backend makes before it writes anything.</summary>
-internal static class AppendGuard
+/// <summary>The input checks every backend makes before it writes or reads anything (backend SPI).</summary>
+public static class AppendGuard
 {
-    public static void Validate(StreamId streamId, IReadOnlyList<EventData> events)
+    /// <summary>Validates an append's input: a valid stream id, at least one event, none null, no id twice, no ambient transaction.</summary>
+    /// <param name="streamId">The stream.</param>
+    /// <param name="expectedVersion">The expectation.</param>
+    /// <param name="events">The events.</param>
+    /// <exception cref="ArgumentException">The input is invalid (nothing may be written).</exception>
+    /// <exception cref="InvalidOperationException">An ambient transaction is active.</exception>
+    public static void Validate(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<EventData> events)
+    {
+        if (expectedVersion.IsDefault)
+        {
+            throw new ArgumentException("default(ExpectedVersion) is not an expectation: use ExpectedVersion.Any, NoStream, StreamExists or Exactly(n).", nameof(expectedVersion));
+        }
+
+        Validate(streamId, events);
+    }
+
+    internal static void Validate(StreamId streamId, IReadOnlyList<EventData> events)
     {
         streamId.EnsureValid();
         ArgumentNullException.ThrowIfNull(events);
@@ -45,8 +61,22 @@ internal static class AppendGuard
     /// <see cref="long.MaxValue"/>: such an append can never succeed and is a concurrency conflict,
     /// not an arithmetic overflow.
     /// </summary>
+    /// <param name="expected">The expectation.</param>
+    /// <param name="count">The number of events appended.</param>
+    /// <returns>True when the append must fail as a conflict.</returns>
     public static bool Overflows(ExpectedVersion expected, int count) => expected.IsExact && expected.Value > long.MaxValue - count;
 
+    /// <summary>Validates a stream id: <c>default(StreamId)</c> is refused.</summary>
+    /// <param name="streamId">The stream id.</param>
+    /// <exception cref="ArgumentException">The id is <c>default(StreamId)</c>.</exception>
+    public static void ValidateStreamId(StreamId streamId) => streamId.EnsureValid();
+
+    /// <summary>Validates a forward stream read's input.</summary>
+    /// <param name="streamId">The stream.</param>
+    /// <param name="fromVersion">The first version (at least 1).</param>
+    /// <param name="maxCount">The most events (at least 0).</param>
+    /// <exception cref="ArgumentException">The stream id is default.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A number is out of range.</exception>
     public static void ValidateRead(StreamId streamId, long fromVersion, long maxCount)
     {
         streamId.EnsureValid();
@@ -55,6 +85,9 @@ internal static class AppendGuard
     }
 
     /// <summary>True when the stream's current version satisfies the expectation.</summary>
+    /// <param name="expected">The expectation.</param>
+    /// <param name="current">The stream's version (0 when it does not exist).</param>
+    /// <returns>True when the append may go ahead.</returns>
     public static bool Satisfies(ExpectedVersion expected, long current) => expected.Value switch
     {
         -1 => true,

@@ -1,8 +1,13 @@
 namespace EventSourcing.Storage;
 
-/// <summary>The snapshot rules every backend shares.</summary>
-internal static class SnapshotGuard
+/// <summary>The snapshot rules every backend shares (backend SPI).</summary>
+public static class SnapshotGuard
 {
+    /// <summary>Validates a snapshot before it is saved.</summary>
+    /// <param name="snapshot">The snapshot.</param>
+    /// <exception cref="ArgumentNullException">It is null.</exception>
+    /// <exception cref="ArgumentException">Its stream id is default or its state type empty.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">Its version is below 1.</exception>
     public static void Validate(Snapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
@@ -12,6 +17,9 @@ internal static class SnapshotGuard
     }
 
     /// <summary>A newer snapshot replaces an older one; a snapshot of another schema version always replaces.</summary>
+    /// <param name="existing">The stored snapshot.</param>
+    /// <param name="candidate">The one being saved.</param>
+    /// <returns>True when <paramref name="candidate"/> is stored instead of <paramref name="existing"/>.</returns>
     public static bool Replaces(Snapshot existing, Snapshot candidate) =>
         existing.SchemaVersion != candidate.SchemaVersion || existing.StateType != candidate.StateType || candidate.Version >= existing.Version;
 }

@@ -6,7 +6,7 @@ namespace EventSourcing.Storage;
 /// versions, is a repeat of an append that committed (nothing to write, whatever the expectation);
 /// anything else is a duplicate id.
 /// </summary>
-internal static class StoredBatch
+public static class StoredBatch
 {
     /// <summary>Applies the rule.</summary>
     /// <param name="streamId">The stream.</param>

@@ -48,7 +48,7 @@ public static class PostgresEventSourcingBuilderExtensions
             sp.GetRequiredService<PostgresOptions>(),
             sp.GetService<TimeProvider>())
         {
-            InlineProjections = EventSourcingServiceCollectionExtensions.Projections(sp, ProjectionMode.Inline),
+            InlineSet = sp.GetInlineProjections(),
             Notifier = sp.GetService<CommitNotifier>(),
         });
         services.RemoveAll<PostgresSnapshotStore>();

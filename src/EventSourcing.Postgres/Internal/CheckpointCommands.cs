@@ -13,7 +13,7 @@ internal static class CheckpointCommands
         var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SingleRow, cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
-            ? new GlobalPosition(reader.GetFieldValue<ulong>(0), reader.GetInt64(1))
+            ? Positions.Read(reader, 0)
             : null;
     }
 
@@ -23,12 +23,10 @@ internal static class CheckpointCommands
         using var command = new NpgsqlCommand(expected is null ? sql.CreateCheckpoint : sql.MoveCheckpoint, connection, transaction) { CommandTimeout = timeout };
         var parameters = command.Parameters;
         parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = name });
-        parameters.Add(new NpgsqlParameter<ulong> { NpgsqlDbType = NpgsqlDbType.Xid8, TypedValue = position.TransactionId });
-        parameters.Add(new NpgsqlParameter<long> { NpgsqlDbType = NpgsqlDbType.Bigint, TypedValue = position.Sequence });
+        Positions.Add(parameters, position);
         if (expected is { } from)
         {
-            parameters.Add(new NpgsqlParameter<ulong> { NpgsqlDbType = NpgsqlDbType.Xid8, TypedValue = from.TransactionId });
-            parameters.Add(new NpgsqlParameter<long> { NpgsqlDbType = NpgsqlDbType.Bigint, TypedValue = from.Sequence });
+            Positions.Add(parameters, from);
         }
 
         if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)

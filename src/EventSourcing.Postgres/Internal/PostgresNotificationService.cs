@@ -73,7 +73,7 @@ internal sealed partial class PostgresNotificationService : IHostedService, IAsy
         _stopping = stopping;
         _notifier.Notified += _onCommit;
         _sending = Task.Run(() => SendLoopAsync(stopping.Token), CancellationToken.None);
-        if (!HasAsyncProjections())
+        if (!_services.HasAsyncProjections())
         {
             return;
         }
@@ -119,20 +119,6 @@ internal sealed partial class PostgresNotificationService : IHostedService, IAsy
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
-
-    /// <summary>Only a process that runs async projections (registered on the builder) has anyone to wake.</summary>
-    private bool HasAsyncProjections()
-    {
-        foreach (var registration in _services.GetServices<ProjectionRegistration>())
-        {
-            if (registration.Mode == ProjectionMode.Async)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
 
     /// <summary>100 ms, doubling per consecutive failure, at most 5 s.</summary>
     private static TimeSpan Backoff(int failures) =>

@@ -1,6 +1,6 @@
 using Xunit;
 
-namespace EventSourcing.Conformance;
+namespace EventSourcing.Testing;
 
 public abstract partial class EventStoreConformance
 {
@@ -21,6 +21,18 @@ public abstract partial class EventStoreConformance
         var head = await HeadAsync(store);
         await Assert.ThrowsAnyAsync<ArgumentException>(() => store.AppendAsync(default, ExpectedVersion.Any, TestData.Increments(1), Ct).AsTask());
         await Assert.ThrowsAnyAsync<ArgumentException>(() => store.GetStreamVersionAsync(default, Ct).AsTask());
+        Assert.Equal(head, await HeadAsync(store));
+    }
+
+    [Fact]
+    public async Task A_default_expected_version_is_rejected_and_nothing_is_written()
+    {
+        var store = await StoreAsync();
+        var stream = TestData.NewStream();
+        var head = await HeadAsync(store);
+        var ex = await Assert.ThrowsAnyAsync<ArgumentException>(() => store.AppendAsync(stream, default, TestData.Increments(1), Ct).AsTask());
+        Assert.Contains("ExpectedVersion", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(0, await store.GetStreamVersionAsync(stream, Ct));
         Assert.Equal(head, await HeadAsync(store));
     }
 

@@ -3,7 +3,7 @@ using EventSourcing.Serialization;
 using EventSourcing.Storage;
 using Xunit;
 
-namespace EventSourcing.Conformance;
+namespace EventSourcing.Testing;
 
 /// <summary>Aggregate loading and saving, snapshots and temporal loads, over a backend's stores.</summary>
 public abstract partial class RepositoryConformance

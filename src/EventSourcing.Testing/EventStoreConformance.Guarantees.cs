@@ -3,7 +3,7 @@ using EventSourcing.Aggregates;
 using EventSourcing.InMemory;
 using Xunit;
 
-namespace EventSourcing.Conformance;
+namespace EventSourcing.Testing;
 
 /// <summary>The guarantees of issue 14: one event id per stream, bounds, timestamps, ambient transactions.</summary>
 public abstract partial class EventStoreConformance

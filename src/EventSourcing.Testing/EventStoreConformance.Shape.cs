@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Xunit;
 
-namespace EventSourcing.Conformance;
+namespace EventSourcing.Testing;
 
 /// <summary>
 /// Both stores are PostgreSQL-shaped: what cannot be stored exactly is refused before anything is

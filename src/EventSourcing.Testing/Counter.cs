@@ -1,6 +1,6 @@
 using EventSourcing.Aggregates;
 
-namespace EventSourcing.Conformance;
+namespace EventSourcing.Testing;
 
 /// <summary>The suite's aggregate: a running total of increments, with the last note seen.</summary>
 public class Counter : AggregateRoot<CounterSnapshot>

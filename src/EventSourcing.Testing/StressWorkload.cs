@@ -4,7 +4,7 @@ using EventSourcing.Projections;
 using EventSourcing.Storage;
 using Xunit;
 
-namespace EventSourcing.Conformance;
+namespace EventSourcing.Testing;
 
 /// <summary>The shape of a <see cref="StressWorkload"/> run.</summary>
 public sealed class StressOptions

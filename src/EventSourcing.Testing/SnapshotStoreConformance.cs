@@ -1,7 +1,7 @@
 using EventSourcing.Storage;
 using Xunit;
 
-namespace EventSourcing.Conformance;
+namespace EventSourcing.Testing;
 
 /// <summary>The behaviour every <see cref="ISnapshotStore"/> must have.</summary>
 public abstract class SnapshotStoreConformance

@@ -1,7 +1,7 @@
 using EventSourcing.Projections;
 using Xunit;
 
-namespace EventSourcing.Conformance;
+namespace EventSourcing.Testing;
 
 public abstract partial class ProjectionConformance
 {

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace EventSourcing.Conformance;
+namespace EventSourcing.Testing;
 
 /// <summary>An event with mutable collections, to show that stores hand out fresh objects.</summary>
 public sealed record Tagged(List<string> Tags, Dictionary<string, string> Labels);

@@ -1,6 +1,6 @@
 using Xunit;
 
-namespace EventSourcing.Conformance;
+namespace EventSourcing.Testing;
 
 public abstract partial class EventStoreConformance
 {

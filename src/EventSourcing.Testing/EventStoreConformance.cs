@@ -2,7 +2,7 @@ using EventSourcing.Serialization;
 using EventSourcing.Storage;
 using Xunit;
 
-namespace EventSourcing.Conformance;
+namespace EventSourcing.Testing;
 
 /// <summary>
 /// The behaviour every <see cref="IEventStore"/> must have. A backend derives one class and provides

@@ -2,7 +2,7 @@ using EventSourcing.Aggregates;
 using EventSourcing.Storage;
 using Xunit;
 
-namespace EventSourcing.Conformance;
+namespace EventSourcing.Testing;
 
 /// <summary>Commands with an identity: a re-run after a lost reply is recognised, never stored twice.</summary>
 public abstract partial class RepositoryConformance
@@ -199,15 +199,15 @@ public abstract partial class RepositoryConformance
         // Computed independently: first 16 bytes of SHA-256(namespace || name), version 8, variant 10.
         var commandId = CommandIds.FromKey("order-42");
         Assert.Equal(new Guid("ae96fcf8-c575-84e0-beb0-2295102b45c6"), commandId);
-        Assert.Equal(new Guid("8c557ba1-f591-80eb-aef8-82761c9b7b72"), CommandIds.EventId(commandId, "account-7", 0));
-        Assert.Equal(new Guid("995efd0b-f6b3-8aa8-9295-015195304650"), CommandIds.EventId(commandId, "account-7", 1));
+        Assert.Equal(new Guid("8c557ba1-f591-80eb-aef8-82761c9b7b72"), CommandIds.EventId(commandId, StreamId.From("account-7"), 0));
+        Assert.Equal(new Guid("995efd0b-f6b3-8aa8-9295-015195304650"), CommandIds.EventId(commandId, StreamId.From("account-7"), 1));
         Assert.Equal(8, commandId.Version);
         Assert.NotEqual(CommandIds.FromKey("order-43"), commandId);
 
         Assert.Throws<ArgumentException>(() => CommandIds.FromKey(""));
         Assert.Throws<ArgumentException>(() => CommandIds.FromKey("bad \ud800 key"));
-        Assert.Throws<ArgumentException>(() => CommandIds.EventId(Guid.Empty, "account-7", 0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => CommandIds.EventId(commandId, "account-7", -1));
+        Assert.Throws<ArgumentException>(() => CommandIds.EventId(Guid.Empty, StreamId.From("account-7"), 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => CommandIds.EventId(commandId, StreamId.From("account-7"), -1));
     }
 
     private static async Task<Guid> SingleEventIdAsync(IEventStore events, StreamId stream)

@@ -3,7 +3,7 @@ using EventSourcing.Serialization;
 using EventSourcing.Storage;
 using Xunit;
 
-namespace EventSourcing.Conformance;
+namespace EventSourcing.Testing;
 
 /// <summary>
 /// Stress: 16 writers over 100 streams (half contended: <c>Exactly(n)</c>, reload and retry with the

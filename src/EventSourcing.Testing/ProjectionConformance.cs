@@ -3,7 +3,7 @@ using EventSourcing.Serialization;
 using EventSourcing.Storage;
 using Xunit;
 
-namespace EventSourcing.Conformance;
+namespace EventSourcing.Testing;
 
 /// <summary>Inline and async projections, the daemon, rebuilds and failure policies over a backend.</summary>
 public abstract partial class ProjectionConformance

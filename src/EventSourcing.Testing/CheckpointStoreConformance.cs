@@ -1,7 +1,7 @@
 using EventSourcing.Storage;
 using Xunit;
 
-namespace EventSourcing.Conformance;
+namespace EventSourcing.Testing;
 
 /// <summary>The behaviour every <see cref="ICheckpointStore"/> must have: fenced moves.</summary>
 public abstract class CheckpointStoreConformance
@@ -25,8 +25,8 @@ public abstract class CheckpointStoreConformance
     {
         var store = await CreateCheckpointStoreAsync();
         var name = NewName();
-        var first = new GlobalPosition(5, 10);
-        var second = new GlobalPosition(7, 11);
+        var first = GlobalPosition.FromParts(5, 10);
+        var second = GlobalPosition.FromParts(7, 11);
 
         await store.SaveAsync(name, null, first, Ct);
         Assert.Equal(first, await store.LoadAsync(name, Ct));
@@ -39,14 +39,14 @@ public abstract class CheckpointStoreConformance
     {
         var store = await CreateCheckpointStoreAsync();
         var name = NewName();
-        var start = new GlobalPosition(1, 1);
+        var start = GlobalPosition.FromParts(1, 1);
         await store.SaveAsync(name, null, start, Ct);
-        await store.SaveAsync(name, start, new GlobalPosition(2, 2), Ct);
+        await store.SaveAsync(name, start, GlobalPosition.FromParts(2, 2), Ct);
 
-        var stale = await Assert.ThrowsAsync<CheckpointConflictException>(() => store.SaveAsync(name, start, new GlobalPosition(3, 3), Ct).AsTask());
+        var stale = await Assert.ThrowsAsync<CheckpointConflictException>(() => store.SaveAsync(name, start, GlobalPosition.FromParts(3, 3), Ct).AsTask());
         Assert.Equal(name, stale.Name);
-        await Assert.ThrowsAsync<CheckpointConflictException>(() => store.SaveAsync(name, null, new GlobalPosition(9, 9), Ct).AsTask());
-        Assert.Equal(new GlobalPosition(2, 2), await store.LoadAsync(name, Ct));
+        await Assert.ThrowsAsync<CheckpointConflictException>(() => store.SaveAsync(name, null, GlobalPosition.FromParts(9, 9), Ct).AsTask());
+        Assert.Equal(GlobalPosition.FromParts(2, 2), await store.LoadAsync(name, Ct));
     }
 
     [Fact]
@@ -54,14 +54,14 @@ public abstract class CheckpointStoreConformance
     {
         var store = await CreateCheckpointStoreAsync();
         var name = NewName();
-        var start = new GlobalPosition(1, 1);
+        var start = GlobalPosition.FromParts(1, 1);
         await store.SaveAsync(name, null, start, Ct);
 
         var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Task.Run(async () =>
         {
             try
             {
-                await store.SaveAsync(name, start, new GlobalPosition(2, 100 + i), Ct);
+                await store.SaveAsync(name, start, GlobalPosition.FromParts(2, 100 + i), Ct);
                 return true;
             }
             catch (CheckpointConflictException)
@@ -72,6 +72,6 @@ public abstract class CheckpointStoreConformance
 
         Assert.Equal(1, results.Count(r => r));
         var winner = Array.IndexOf(results, true);
-        Assert.Equal(new GlobalPosition(2, 100 + winner), await store.LoadAsync(name, Ct));
+        Assert.Equal(GlobalPosition.FromParts(2, 100 + winner), await store.LoadAsync(name, Ct));
     }
 }

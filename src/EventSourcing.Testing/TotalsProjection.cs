@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using EventSourcing.Projections;
 
-namespace EventSourcing.Conformance;
+namespace EventSourcing.Testing;
 
 /// <summary>
 /// The suite's read model: per-stream totals of <see cref="Incremented"/>, in memory, idempotent by
