@@ -8,10 +8,16 @@ namespace EventSourcing;
 /// </summary>
 public readonly record struct ExpectedVersion
 {
-    // Stored shifted by 3, so that default(ExpectedVersion) (0) is distinguishable from every real value.
-    private readonly long _shifted;
+    // Encoded so that default(ExpectedVersion) (0) differs from every real value: 1 = Any, 2 = StreamExists,
+    // an exact version v (0 = NoStream … long.MaxValue) as ~v (negative).
+    private readonly long _encoded;
 
-    private ExpectedVersion(long value) => _shifted = value + 3;
+    private ExpectedVersion(long value) => _encoded = value switch
+    {
+        -1 => 1,
+        -2 => 2,
+        _ => ~value,
+    };
 
     /// <summary>Append whatever the stream's state.</summary>
     public static ExpectedVersion Any { get; } = new(-1);
@@ -26,10 +32,16 @@ public readonly record struct ExpectedVersion
     /// The raw value: -1 for <see cref="Any"/>, -2 for <see cref="StreamExists"/>, 0 for
     /// <see cref="NoStream"/>, otherwise the exact version expected (-3 for <c>default(ExpectedVersion)</c>).
     /// </summary>
-    public long Value => _shifted - 3;
+    public long Value => _encoded switch
+    {
+        0 => -3,
+        1 => -1,
+        2 => -2,
+        _ => ~_encoded,
+    };
 
     /// <summary>True for <c>default(ExpectedVersion)</c>, which stores refuse.</summary>
-    public bool IsDefault => _shifted == 0;
+    public bool IsDefault => _encoded == 0;
 
     /// <summary>True when this requires an exact version (including <see cref="NoStream"/>, version 0).</summary>
     public bool IsExact => Value >= 0;
@@ -41,7 +53,6 @@ public readonly record struct ExpectedVersion
     public static ExpectedVersion Exactly(long version)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(version);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(version, long.MaxValue - 3);
         return new ExpectedVersion(version);
     }
 
