@@ -13,9 +13,7 @@ namespace EventSourcing.Postgres;
 /// </summary>
 public sealed class PostgresCheckpointStore : ICheckpointStore
 {
-    private readonly NpgsqlDataSource _dataSource;
-    private readonly PostgresSql _sql;
-    private readonly int _commandTimeout;
+    private readonly PostgresBackend _backend;
 
     /// <summary>Creates the store. No SQL runs here.</summary>
     /// <param name="dataSource">The data source; not disposed by the store.</param>
@@ -23,31 +21,29 @@ public sealed class PostgresCheckpointStore : ICheckpointStore
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException">The schema name or the command timeout is invalid.</exception>
     public PostgresCheckpointStore(NpgsqlDataSource dataSource, PostgresOptions options)
+        : this(new PostgresBackend(dataSource, options))
     {
-        ArgumentNullException.ThrowIfNull(dataSource);
-        ArgumentNullException.ThrowIfNull(options);
-        options.ValidateStoreSettings();
-        _dataSource = dataSource;
-        _sql = new PostgresSql(options.Schema);
-        _commandTimeout = options.CommandTimeoutSeconds;
     }
+
+    /// <summary>Creates the store on the backend the DI wiring shares.</summary>
+    internal PostgresCheckpointStore(PostgresBackend backend) => _backend = backend;
 
     /// <inheritdoc />
     public async ValueTask<GlobalPosition?> LoadAsync(string name, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _backend.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
-        return await CheckpointCommands.LoadAsync(_sql, _commandTimeout, connection, transaction: null, name, cancellationToken).ConfigureAwait(false);
+        return await CheckpointCommands.LoadAsync(_backend, connection, transaction: null, name, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public async ValueTask SaveAsync(string name, GlobalPosition? expected, GlobalPosition position, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _backend.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
-        await CheckpointCommands.SaveAsync(_sql, _commandTimeout, connection, transaction: null, name, expected, position, cancellationToken).ConfigureAwait(false);
+        await CheckpointCommands.SaveAsync(_backend, connection, transaction: null, name, expected, position, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -66,6 +62,6 @@ public sealed class PostgresCheckpointStore : ICheckpointStore
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(transaction);
         var connection = transaction.Connection ?? throw new ArgumentException("The transaction is already completed.", nameof(transaction));
-        return CheckpointCommands.SaveAsync(_sql, _commandTimeout, connection, transaction, name, expected, position, cancellationToken);
+        return CheckpointCommands.SaveAsync(_backend, connection, transaction, name, expected, position, cancellationToken);
     }
 }

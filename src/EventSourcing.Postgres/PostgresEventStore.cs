@@ -15,22 +15,9 @@ namespace EventSourcing.Postgres;
 /// </summary>
 public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
 {
-    /// <summary>Rows of the first page of a read, and the fewest of any page (see <see cref="NextPageSize"/>).</summary>
-    internal const int PageSize = 5000;
-
-    /// <summary>The most rows of one page.</summary>
-    internal const int MaxPageSize = 50_000;
-
-    /// <summary>How long one page (its query and the consumer's handling of its events) should take at most, roughly.</summary>
-    internal static readonly TimeSpan PageTime = TimeSpan.FromMilliseconds(250);
-
-    private readonly NpgsqlDataSource _dataSource;
-    private readonly EventTypeRegistry _registry;
-    private readonly TimeProvider _time;
-    private readonly PostgresSql _sql;
-    private readonly FastPathSql _fastSql;
-    private readonly int _commandTimeout;
-    private InlineProjectionSet _inline = InlineProjectionSet.None;
+    private readonly PostgresStreamReader _streams;
+    private readonly PostgresLogReader _log;
+    private readonly AppendProtocol _append;
     private volatile bool _disposed;
 
     /// <summary>Creates the store. No SQL runs here; apply the schema first (<see cref="PostgresSchemaInitializer"/>).</summary>
@@ -41,17 +28,20 @@ public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException">The schema name or the command timeout is invalid.</exception>
     public PostgresEventStore(NpgsqlDataSource dataSource, EventTypeRegistry registry, PostgresOptions options, TimeProvider? timeProvider = null)
+        : this(new PostgresBackend(dataSource, options), registry, timeProvider)
     {
-        ArgumentNullException.ThrowIfNull(dataSource);
+    }
+
+    /// <summary>
+    /// Creates the store on the backend the DI wiring shares, with the inline projections it hands over
+    /// (already validated) and the notifier woken after each commit so local projection daemons read at once.
+    /// </summary>
+    internal PostgresEventStore(PostgresBackend backend, EventTypeRegistry registry, TimeProvider? timeProvider, InlineProjectionSet? inline = null, CommitNotifier? notifier = null)
+    {
         ArgumentNullException.ThrowIfNull(registry);
-        ArgumentNullException.ThrowIfNull(options);
-        options.ValidateStoreSettings();
-        _dataSource = dataSource;
-        _registry = registry;
-        _time = timeProvider ?? TimeProvider.System;
-        _sql = new PostgresSql(options.Schema);
-        _fastSql = new FastPathSql(options.Schema);
-        _commandTimeout = options.CommandTimeoutSeconds;
+        _streams = new PostgresStreamReader(backend, registry);
+        _log = new PostgresLogReader(backend, registry);
+        _append = new AppendProtocol(backend, registry, timeProvider ?? TimeProvider.System, notifier) { Inline = inline ?? InlineProjectionSet.None };
     }
 
     /// <summary>
@@ -65,45 +55,24 @@ public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
         get;
         init
         {
-            _inline = new InlineProjectionSet(value);
+            _append.Inline = new InlineProjectionSet(value);
             field = [.. value];
         }
     } = [];
 
-    /// <summary>The inline projections as the DI wiring hands them over (already validated).</summary>
-    internal InlineProjectionSet InlineSet
-    {
-        init => _inline = value;
-    }
-
-    /// <summary>Woken after each commit so local projection daemons read at once (set by the DI wiring).</summary>
-    internal CommitNotifier? Notifier { get; set; }
-
     /// <inheritdoc />
-    public async ValueTask<GlobalPosition> GetHeadPositionAsync(CancellationToken cancellationToken = default)
+    public ValueTask<GlobalPosition> GetHeadPositionAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
-        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var connectionScope = connection.ConfigureAwait(false);
-        using var command = new NpgsqlCommand(_sql.HeadPosition, connection) { CommandTimeout = _commandTimeout };
-        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await using var readerScope = reader.ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
-            ? Positions.Read(reader, 0)
-            : GlobalPosition.Start;
+        return _log.HeadAsync(cancellationToken);
     }
 
     /// <inheritdoc />
-    public async ValueTask<long> GetStreamVersionAsync(StreamId streamId, CancellationToken cancellationToken = default)
+    public ValueTask<long> GetStreamVersionAsync(StreamId streamId, CancellationToken cancellationToken = default)
     {
         AppendGuard.ValidateStreamId(streamId);
         ThrowIfDisposed();
-        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var connectionScope = connection.ConfigureAwait(false);
-        using var command = new NpgsqlCommand(_sql.StreamVersion, connection) { CommandTimeout = _commandTimeout };
-        command.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text, TypedValue = streamId.Value });
-        var version = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-        return version is long v ? v : 0L;
+        return _streams.VersionAsync(streamId, cancellationToken);
     }
 
     /// <summary>

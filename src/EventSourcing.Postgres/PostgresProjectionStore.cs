@@ -15,11 +15,9 @@ namespace EventSourcing.Postgres;
 /// </summary>
 public sealed class PostgresProjectionStore : IProjectionStore
 {
-    private readonly NpgsqlDataSource _dataSource;
-    private readonly PostgresSql _sql;
-    private readonly int _commandTimeout;
+    private readonly PostgresBackend _backend;
     private readonly TimeProvider _time;
-    private readonly EventTypeRegistry _registry;
+    private readonly PostgresLogReader _log;
 
     /// <summary>Creates the store. No SQL runs here.</summary>
     /// <param name="dataSource">The data source; not disposed by the store.</param>
@@ -29,23 +27,24 @@ public sealed class PostgresProjectionStore : IProjectionStore
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException">The schema name or the command timeout is invalid.</exception>
     public PostgresProjectionStore(NpgsqlDataSource dataSource, EventTypeRegistry registry, PostgresOptions options, TimeProvider? timeProvider = null)
+        : this(new PostgresBackend(dataSource, options), registry, timeProvider)
     {
-        ArgumentNullException.ThrowIfNull(dataSource);
+    }
+
+    /// <summary>Creates the store on the backend the DI wiring shares.</summary>
+    internal PostgresProjectionStore(PostgresBackend backend, EventTypeRegistry registry, TimeProvider? timeProvider)
+    {
         ArgumentNullException.ThrowIfNull(registry);
-        _registry = registry;
-        ArgumentNullException.ThrowIfNull(options);
-        options.ValidateStoreSettings();
-        _dataSource = dataSource;
-        _sql = new PostgresSql(options.Schema);
-        _commandTimeout = options.CommandTimeoutSeconds;
+        _backend = backend;
         _time = timeProvider ?? TimeProvider.System;
+        _log = new PostgresLogReader(backend, registry);
     }
 
     /// <inheritdoc />
     public async ValueTask<ProjectionTransaction> BeginAsync(string projectionName, bool isRebuild, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(projectionName);
-        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _backend.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -62,10 +61,10 @@ public sealed class PostgresProjectionStore : IProjectionStore
     public async ValueTask<IAsyncDisposable?> TryAcquireLeaseAsync(string projectionName, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(projectionName);
-        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _backend.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var command = new NpgsqlCommand("select pg_try_advisory_lock(hashtextextended($1, 0))", connection) { CommandTimeout = _commandTimeout };
+            using var command = new NpgsqlCommand("select pg_try_advisory_lock(hashtextextended($1, 0))", connection) { CommandTimeout = _backend.CommandTimeout };
             command.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = LeaseKey(projectionName) });
             if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true)
             {
@@ -86,9 +85,9 @@ public sealed class PostgresProjectionStore : IProjectionStore
     public async ValueTask<IReadOnlyList<DeadLetter>> GetDeadLettersAsync(string projectionName, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(projectionName);
-        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _backend.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
-        using var command = new NpgsqlCommand(_sql.DeadLetters, connection) { CommandTimeout = _commandTimeout };
+        using var command = _backend.Command(_backend.Sql.DeadLetters, connection);
         command.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = projectionName });
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
@@ -110,20 +109,10 @@ public sealed class PostgresProjectionStore : IProjectionStore
 
     /// <inheritdoc />
     /// <remarks>Exact up to a million events; above that, the planner's estimate (no full scan).</remarks>
-    public async ValueTask<long> CountEventsAsync(IReadOnlyCollection<string>? eventTypes = null, CancellationToken cancellationToken = default)
-    {
-        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var connectionScope = connection.ConfigureAwait(false);
-        using var command = new NpgsqlCommand(eventTypes is null ? _sql.CountEvents : _sql.CountEventsOfTypes, connection) { CommandTimeout = _commandTimeout };
-        if (eventTypes is not null)
-        {
-            command.Parameters.Add(new NpgsqlParameter<string[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = PostgresEventStore.StoredNames(_registry, eventTypes) });
-        }
+    public ValueTask<long> CountEventsAsync(IReadOnlyCollection<string>? eventTypes = null, CancellationToken cancellationToken = default) =>
+        _log.CountAsync(eventTypes, cancellationToken);
 
-        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long count ? count : 0L;
-    }
-
-    private string LeaseKey(string projectionName) => $"eventsourcing.projection:{_sql.Schema}:{projectionName}";
+    private string LeaseKey(string projectionName) => $"eventsourcing.projection:{_backend.Sql.Schema}:{projectionName}";
 
     /// <summary>Holds the session advisory lock on its own connection until disposed.</summary>
     private sealed class Lease(NpgsqlConnection connection, string key) : IAsyncDisposable
@@ -162,16 +151,16 @@ public sealed class PostgresProjectionStore : IProjectionStore
         public override ProjectionContext Context => context;
 
         public override async ValueTask<GlobalPosition?> LoadCheckpointAsync(string name, CancellationToken cancellationToken = default) =>
-            await CheckpointCommands.LoadAsync(store._sql, store._commandTimeout, context.Connection, context.Transaction, name, cancellationToken).ConfigureAwait(false);
+            await CheckpointCommands.LoadAsync(store._backend, context.Connection, context.Transaction, name, cancellationToken).ConfigureAwait(false);
 
         public override async ValueTask SaveCheckpointAsync(string name, GlobalPosition? expected, GlobalPosition position, CancellationToken cancellationToken = default) =>
-            await CheckpointCommands.SaveAsync(store._sql, store._commandTimeout, context.Connection, context.Transaction, name, expected, position, cancellationToken).ConfigureAwait(false);
+            await CheckpointCommands.SaveAsync(store._backend, context.Connection, context.Transaction, name, expected, position, cancellationToken).ConfigureAwait(false);
 
         public override async ValueTask DeadLetterAsync(EventEnvelope envelope, Exception error, CancellationToken cancellationToken = default)
         {
             ArgumentNullException.ThrowIfNull(envelope);
             ArgumentNullException.ThrowIfNull(error);
-            using var command = new NpgsqlCommand(store._sql.AddDeadLetter, context.Connection, context.Transaction) { CommandTimeout = store._commandTimeout };
+            using var command = store._backend.Command(store._backend.Sql.AddDeadLetter, context.Connection, context.Transaction);
             var parameters = command.Parameters;
             parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = context.ProjectionName });
             parameters.Add(new NpgsqlParameter<Guid> { NpgsqlDbType = NpgsqlDbType.Uuid, TypedValue = envelope.EventId });

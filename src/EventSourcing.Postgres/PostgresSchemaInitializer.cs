@@ -24,13 +24,16 @@ public sealed class PostgresSchemaInitializer
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException">The schema name or the command timeout is invalid.</exception>
     public PostgresSchemaInitializer(NpgsqlDataSource dataSource, PostgresOptions options)
+        : this(new PostgresBackend(dataSource, options))
     {
-        ArgumentNullException.ThrowIfNull(dataSource);
-        ArgumentNullException.ThrowIfNull(options);
-        options.ValidateStoreSettings();
-        _dataSource = dataSource;
-        _sql = new PostgresSql(options.Schema);
-        _commandTimeout = options.CommandTimeoutSeconds;
+    }
+
+    /// <summary>Creates the initializer on the backend the DI wiring shares.</summary>
+    internal PostgresSchemaInitializer(PostgresBackend backend)
+    {
+        _dataSource = backend.DataSource;
+        _sql = backend.Sql;
+        _commandTimeout = backend.CommandTimeout;
     }
 
     /// <summary>The schema version this library's scripts reach.</summary>

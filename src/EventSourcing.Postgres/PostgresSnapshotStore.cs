@@ -12,9 +12,7 @@ namespace EventSourcing.Postgres;
 /// </summary>
 public sealed class PostgresSnapshotStore : ISnapshotStore
 {
-    private readonly NpgsqlDataSource _dataSource;
-    private readonly PostgresSql _sql;
-    private readonly int _commandTimeout;
+    private readonly PostgresBackend _backend;
 
     /// <summary>Creates the store. No SQL runs here.</summary>
     /// <param name="dataSource">The data source; not disposed by the store.</param>
@@ -22,22 +20,20 @@ public sealed class PostgresSnapshotStore : ISnapshotStore
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentException">The schema name or the command timeout is invalid.</exception>
     public PostgresSnapshotStore(NpgsqlDataSource dataSource, PostgresOptions options)
+        : this(new PostgresBackend(dataSource, options))
     {
-        ArgumentNullException.ThrowIfNull(dataSource);
-        ArgumentNullException.ThrowIfNull(options);
-        options.ValidateStoreSettings();
-        _dataSource = dataSource;
-        _sql = new PostgresSql(options.Schema);
-        _commandTimeout = options.CommandTimeoutSeconds;
     }
+
+    /// <summary>Creates the store on the backend the DI wiring shares.</summary>
+    internal PostgresSnapshotStore(PostgresBackend backend) => _backend = backend;
 
     /// <inheritdoc />
     public async ValueTask<Snapshot?> LoadAsync(StreamId streamId, CancellationToken cancellationToken = default)
     {
         AppendGuard.ValidateStreamId(streamId);
-        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _backend.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
-        using var command = Command(_sql.LoadSnapshot, connection);
+        using var command = _backend.Command(_backend.Sql.LoadSnapshot, connection);
         command.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = streamId.Value });
         var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleRow | CommandBehavior.SequentialAccess, cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
@@ -59,9 +55,9 @@ public sealed class PostgresSnapshotStore : ISnapshotStore
     public async ValueTask SaveAsync(Snapshot snapshot, CancellationToken cancellationToken = default)
     {
         SnapshotGuard.Validate(snapshot);
-        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _backend.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
-        using var command = Command(_sql.SaveSnapshot, connection);
+        using var command = _backend.Command(_backend.Sql.SaveSnapshot, connection);
         var parameters = command.Parameters;
         parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = snapshot.StreamId.Value });
         parameters.Add(new NpgsqlParameter<long> { NpgsqlDbType = NpgsqlDbType.Bigint, TypedValue = snapshot.Version });
@@ -76,9 +72,9 @@ public sealed class PostgresSnapshotStore : ISnapshotStore
     public async ValueTask DeleteAsync(StreamId streamId, CancellationToken cancellationToken = default)
     {
         AppendGuard.ValidateStreamId(streamId);
-        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _backend.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
-        using var command = Command(_sql.DeleteSnapshot, connection);
+        using var command = _backend.Command(_backend.Sql.DeleteSnapshot, connection);
         command.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = streamId.Value });
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -87,12 +83,10 @@ public sealed class PostgresSnapshotStore : ISnapshotStore
     public async ValueTask<long> DeleteAllAsync(string stateType, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(stateType);
-        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _backend.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
-        using var command = Command(_sql.DeleteSnapshotsOfType, connection);
+        using var command = _backend.Command(_backend.Sql.DeleteSnapshotsOfType, connection);
         command.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = stateType });
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
-
-    private NpgsqlCommand Command(string sql, NpgsqlConnection connection) => new(sql, connection) { CommandTimeout = _commandTimeout };
 }

@@ -41,24 +41,25 @@ public static class PostgresEventSourcingBuilderExtensions
         services.RemoveAll<PostgresDataSourceProvider>();
         services.AddSingleton(sp => new PostgresDataSourceProvider(sp.GetRequiredService<PostgresOptions>()));
 
+        // One backend (data source, checked options, the schema's statements) for every store and the initializer.
+        services.RemoveAll<PostgresBackend>();
+        services.AddSingleton(sp => new PostgresBackend(sp.GetRequiredService<PostgresDataSourceProvider>().DataSource, sp.GetRequiredService<PostgresOptions>()));
+
         services.RemoveAll<PostgresEventStore>();
         services.AddSingleton(sp => new PostgresEventStore(
-            sp.GetRequiredService<PostgresDataSourceProvider>().DataSource,
+            sp.GetRequiredService<PostgresBackend>(),
             sp.GetRequiredService<EventTypeRegistry>(),
-            sp.GetRequiredService<PostgresOptions>(),
-            sp.GetService<TimeProvider>())
-        {
-            InlineSet = sp.GetInlineProjections(),
-            Notifier = sp.GetService<CommitNotifier>(),
-        });
+            sp.GetService<TimeProvider>(),
+            sp.GetInlineProjections(),
+            sp.GetService<CommitNotifier>()));
         services.RemoveAll<PostgresSnapshotStore>();
-        services.AddSingleton(sp => new PostgresSnapshotStore(sp.GetRequiredService<PostgresDataSourceProvider>().DataSource, sp.GetRequiredService<PostgresOptions>()));
+        services.AddSingleton(sp => new PostgresSnapshotStore(sp.GetRequiredService<PostgresBackend>()));
         services.RemoveAll<PostgresCheckpointStore>();
-        services.AddSingleton(sp => new PostgresCheckpointStore(sp.GetRequiredService<PostgresDataSourceProvider>().DataSource, sp.GetRequiredService<PostgresOptions>()));
+        services.AddSingleton(sp => new PostgresCheckpointStore(sp.GetRequiredService<PostgresBackend>()));
         services.RemoveAll<PostgresProjectionStore>();
-        services.AddSingleton(sp => new PostgresProjectionStore(sp.GetRequiredService<PostgresDataSourceProvider>().DataSource, sp.GetRequiredService<EventTypeRegistry>(), sp.GetRequiredService<PostgresOptions>(), sp.GetService<TimeProvider>()));
+        services.AddSingleton(sp => new PostgresProjectionStore(sp.GetRequiredService<PostgresBackend>(), sp.GetRequiredService<EventTypeRegistry>(), sp.GetService<TimeProvider>()));
         services.RemoveAll<PostgresSchemaInitializer>();
-        services.AddSingleton(sp => new PostgresSchemaInitializer(sp.GetRequiredService<PostgresDataSourceProvider>().DataSource, sp.GetRequiredService<PostgresOptions>()));
+        services.AddSingleton(sp => new PostgresSchemaInitializer(sp.GetRequiredService<PostgresBackend>()));
 
         // Replace the in-memory defaults whether this runs inside the AddEventSourcing callback or after it.
         services.Replace(ServiceDescriptor.Singleton<IEventStore>(sp => sp.GetRequiredService<PostgresEventStore>()));

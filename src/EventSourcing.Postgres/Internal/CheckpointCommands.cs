@@ -6,9 +6,9 @@ namespace EventSourcing.Postgres.Internal;
 /// <summary>The checkpoint statements, shared by the checkpoint store and projection units of work.</summary>
 internal static class CheckpointCommands
 {
-    public static async Task<GlobalPosition?> LoadAsync(PostgresSql sql, int timeout, NpgsqlConnection connection, NpgsqlTransaction? transaction, string name, CancellationToken cancellationToken)
+    public static async Task<GlobalPosition?> LoadAsync(PostgresBackend backend, NpgsqlConnection connection, NpgsqlTransaction? transaction, string name, CancellationToken cancellationToken)
     {
-        using var command = new NpgsqlCommand(sql.LoadCheckpoint, connection, transaction) { CommandTimeout = timeout };
+        using var command = backend.Command(backend.Sql.LoadCheckpoint, connection, transaction);
         command.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = name });
         var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SingleRow, cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
@@ -18,9 +18,9 @@ internal static class CheckpointCommands
     }
 
     /// <summary>Creates (expected null) or moves (fenced on expected) a checkpoint; no row touched is a conflict.</summary>
-    public static async Task SaveAsync(PostgresSql sql, int timeout, NpgsqlConnection connection, NpgsqlTransaction? transaction, string name, GlobalPosition? expected, GlobalPosition position, CancellationToken cancellationToken)
+    public static async Task SaveAsync(PostgresBackend backend, NpgsqlConnection connection, NpgsqlTransaction? transaction, string name, GlobalPosition? expected, GlobalPosition position, CancellationToken cancellationToken)
     {
-        using var command = new NpgsqlCommand(expected is null ? sql.CreateCheckpoint : sql.MoveCheckpoint, connection, transaction) { CommandTimeout = timeout };
+        using var command = backend.Command(expected is null ? backend.Sql.CreateCheckpoint : backend.Sql.MoveCheckpoint, connection, transaction);
         var parameters = command.Parameters;
         parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = name });
         Positions.Add(parameters, position);

@@ -35,10 +35,10 @@ internal sealed class FastPathSql
     private readonly string _noStreamOne;
     private readonly string _exactOne;
 
-    public FastPathSql(string schema)
+    /// <summary>Builds the statements for a schema name <see cref="PostgresSql"/> validated and quoted.</summary>
+    public FastPathSql(string quotedSchema)
     {
-        PostgresOptions.ValidateIdentifier(schema, nameof(PostgresOptions.Schema));
-        var s = PostgresSql.Quote(schema);
+        var s = quotedSchema;
 
         // "w" writes the stream row and returns one row (base = the version before the append, i.e. the
         // expected version: 0 for NoStream) only when the expectation held; the events are inserted

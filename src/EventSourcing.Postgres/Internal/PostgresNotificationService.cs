@@ -67,8 +67,8 @@ internal sealed partial class PostgresNotificationService : IHostedService, IAsy
             throw new InvalidOperationException("The notification service is already started.");
         }
 
-        // Built here, not in the constructor: the schema service validates the options first, with its message.
-        _sql = new PostgresSql(_options.Schema);
+        // Taken here, not in the constructor: the schema service validates the options first, with its message.
+        _sql = _services.GetRequiredService<PostgresBackend>().Sql;
         var stopping = new CancellationTokenSource();
         _stopping = stopping;
         _notifier.Notified += _onCommit;

@@ -15,39 +15,21 @@ internal sealed class PostgresSql
         Schema = schema;
         var s = Quoted = Quote(schema);
 
+        FastPath = new FastPathSql(s);
         Append = $"select out_version, out_tx_id, out_position, out_already from {s}.append($1, $2, $3, $4, $5, $6, $7)";
-        ReadStream = $"""
-            select version, event_id, event_type, created_at, tx_id, global_position, metadata, data
-            from {s}.events
-            where stream_id = $1 and version >= $2
-            order by version
-            limit $3
-            """;
 
-        ReadEvent = $"""
-            select version, event_id, event_type, created_at, tx_id, global_position, metadata, data
-            from {s}.events
-            where stream_id = $1 and event_id = $2
-            """;
+        // Every event query returns the event columns in one order (EventRows reads them); a log page
+        // puts the stream id first.
+        var events = $"select {EventColumns} from {s}.events";
+        ReadStream = $"{events} where stream_id = $1 and version >= $2 order by version limit $3";
+        ReadStreamBackwards = $"{events} where stream_id = $1 and version <= $2 order by version desc limit $3";
+        ReadEvent = $"{events} where stream_id = $1 and event_id = $2";
 
         // Gap-safe: only transactions below the oldest one still running (same statement, same snapshot).
-        ReadAll = $"""
-            select tx_id, global_position, stream_id, version, event_id, event_type, created_at, metadata, data
-            from {s}.events
-            where (tx_id, global_position) > ($1, $2)
-              and tx_id < {s}.log_horizon()
-            order by tx_id, global_position
-            limit $3
-            """;
-        ReadAllOfTypes = $"""
-            select tx_id, global_position, stream_id, version, event_id, event_type, created_at, metadata, data
-            from {s}.events
-            where (tx_id, global_position) > ($1, $2)
-              and tx_id < {s}.log_horizon()
-              and event_type = any($4)
-            order by tx_id, global_position
-            limit $3
-            """;
+        var log = $"select stream_id, {EventColumns} from {s}.events where (tx_id, global_position) > ($1, $2) and tx_id < {s}.log_horizon()";
+        ReadAll = $"{log} order by tx_id, global_position limit $3";
+        ReadAllOfTypes = $"{log} and event_type = any($4) order by tx_id, global_position limit $3";
+
         StoredOfBatch = $"select version, event_id, tx_id, global_position from {s}.events where stream_id = $1 and event_id = any($2)";
         AlignLog = $"select {s}.align_log()";
         LogMisaligned = $"""
@@ -106,13 +88,21 @@ internal sealed class PostgresSql
 
     public const string Unlisten = "unlisten *";
 
+    /// <summary>The columns of an event, in the order <see cref="EventRows"/> reads them.</summary>
+    public const string EventColumns = "version, event_id, event_type, created_at, tx_id, global_position, metadata, data";
+
     public string Schema { get; }
 
     public string Quoted { get; }
 
+    /// <summary>The single-statement appends for an exact expected version.</summary>
+    public FastPathSql FastPath { get; }
+
     public string Append { get; }
 
     public string ReadStream { get; }
+
+    public string ReadStreamBackwards { get; }
 
     public string ReadEvent { get; }
 

@@ -1,0 +1,73 @@
+using System.Data;
+using EventSourcing.Serialization;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace EventSourcing.Postgres.Internal;
+
+/// <summary>Every read of one stream: its events in version order (either way), one event by id, its version.</summary>
+internal sealed class PostgresStreamReader(PostgresBackend backend, EventTypeRegistry registry)
+{
+    /// <summary>
+    /// The stream's events from <paramref name="fromVersion"/> on, oldest first, or with
+    /// <paramref name="backwards"/> those at or below it, newest first; at most <paramref name="maxCount"/>.
+    /// </summary>
+    public IAsyncEnumerable<EventEnvelope> ReadAsync(StreamId streamId, long fromVersion, long maxCount, bool backwards, CancellationToken cancellationToken) =>
+        EventPages.ReadAsync(backend, new Page(backend.Sql, registry, streamId, fromVersion, backwards), maxCount, cancellationToken);
+
+    /// <summary>One event of the stream by its id, or null.</summary>
+    public async ValueTask<EventEnvelope?> ReadEventAsync(StreamId streamId, Guid eventId, CancellationToken cancellationToken)
+    {
+        var buffers = new RowBuffers();
+        try
+        {
+            var connection = await backend.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var connectionScope = connection.ConfigureAwait(false);
+            using var command = backend.Command(backend.Sql.ReadEvent, connection);
+            command.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = streamId.Value });
+            command.Parameters.Add(new NpgsqlParameter<Guid> { NpgsqlDbType = NpgsqlDbType.Uuid, TypedValue = eventId });
+            var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess | CommandBehavior.SingleRow, cancellationToken).ConfigureAwait(false);
+            await using var readerScope = reader.ConfigureAwait(false);
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+                ? EventRows.Read(reader, 0, buffers, registry, streamId)
+                : null;
+        }
+        finally
+        {
+            buffers.Return();
+        }
+    }
+
+    /// <summary>The stream's version; 0 when it does not exist.</summary>
+    public async ValueTask<long> VersionAsync(StreamId streamId, CancellationToken cancellationToken)
+    {
+        var connection = await backend.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        using var command = backend.Command(backend.Sql.StreamVersion, connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = streamId.Value });
+        var version = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        return version is long v ? v : 0L;
+    }
+
+    /// <summary>A page of the stream, from the version after (or, backwards, before) the last one read.</summary>
+    private sealed class Page(PostgresSql sql, EventTypeRegistry registry, StreamId streamId, long fromVersion, bool backwards) : EventPages.Query
+    {
+        private long _next = fromVersion;
+
+        public override string Sql => backwards ? sql.ReadStreamBackwards : sql.ReadStream;
+
+        public override void AddParameters(NpgsqlParameterCollection parameters, int limit)
+        {
+            parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = streamId.Value });
+            parameters.Add(new NpgsqlParameter<long> { NpgsqlDbType = NpgsqlDbType.Bigint, TypedValue = _next });
+            parameters.Add(new NpgsqlParameter<int> { NpgsqlDbType = NpgsqlDbType.Integer, TypedValue = limit });
+        }
+
+        public override EventEnvelope Read(NpgsqlDataReader reader, RowBuffers buffers)
+        {
+            var envelope = EventRows.Read(reader, 0, buffers, registry, streamId);
+            _next = backwards ? envelope.StreamVersion - 1 : envelope.StreamVersion + 1;
+            return envelope;
+        }
+    }
+}
