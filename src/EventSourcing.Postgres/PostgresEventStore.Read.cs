@@ -29,6 +29,15 @@ public sealed partial class PostgresEventStore
     }
 
     /// <inheritdoc />
+    /// <remarks>Paged and connection-holding as <see cref="ReadStreamAsync"/> is, from the newest event down.</remarks>
+    public IAsyncEnumerable<EventEnvelope> ReadStreamBackwardsAsync(StreamId streamId, long fromVersion = long.MaxValue, long maxCount = long.MaxValue, CancellationToken cancellationToken = default)
+    {
+        AppendGuard.ValidateRead(streamId, fromVersion, maxCount);
+        ThrowIfDisposed();
+        return _streams.ReadAsync(streamId, fromVersion, maxCount, backwards: true, cancellationToken);
+    }
+
+    /// <inheritdoc />
     /// <remarks>
     /// <para>
     /// Gap-safe: each page takes only events of transactions older than the oldest transaction still
@@ -42,7 +51,7 @@ public sealed partial class PostgresEventStore
     /// slow consumer holds that connection for as long as it takes over the page's events.
     /// </para>
     /// </remarks>
-    public IAsyncEnumerable<EventEnvelope> ReadAllAsync(GlobalPosition after, int maxCount = int.MaxValue, IReadOnlyCollection<string>? eventTypes = null, CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<EventEnvelope> ReadAllAsync(GlobalPosition after, long maxCount = long.MaxValue, IReadOnlyCollection<string>? eventTypes = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxCount);
         ThrowIfDisposed();
