@@ -44,7 +44,7 @@ public sealed class PostgresProjectionStore : IProjectionStore
     public async ValueTask<ProjectionTransaction> BeginAsync(string projectionName, bool isRebuild, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(projectionName);
-        var connection = await _backend.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _backend.OpenAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -61,7 +61,7 @@ public sealed class PostgresProjectionStore : IProjectionStore
     public async ValueTask<IAsyncDisposable?> TryAcquireLeaseAsync(string projectionName, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(projectionName);
-        var connection = await _backend.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _backend.OpenAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             using var command = new NpgsqlCommand("select pg_try_advisory_lock(hashtextextended($1, 0))", connection) { CommandTimeout = _backend.CommandTimeout };
@@ -85,7 +85,7 @@ public sealed class PostgresProjectionStore : IProjectionStore
     public async ValueTask<IReadOnlyList<DeadLetter>> GetDeadLettersAsync(string projectionName, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(projectionName);
-        var connection = await _backend.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _backend.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
         using var command = _backend.Command(_backend.Sql.DeadLetters, connection);
         command.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = projectionName });

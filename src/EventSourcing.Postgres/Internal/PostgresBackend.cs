@@ -23,8 +23,10 @@ internal sealed class PostgresBackend
         CommandTimeout = options.CommandTimeoutSeconds;
     }
 
+    /// <summary>The one data source every statement runs on; owned by whoever created it, never by the backend.</summary>
     public NpgsqlDataSource DataSource { get; }
 
+    /// <summary>The options, checked when the backend was built.</summary>
     public PostgresOptions Options { get; }
 
     /// <summary>Every statement of the schema (the append fast path's included).</summary>
