@@ -73,19 +73,19 @@ public abstract partial class EventStoreConformance
     public async Task Replacement_characters_and_surrogate_pairs_are_stored_exactly()
     {
         var store = await StoreAsync();
-        const string text = "\uFFFD \U0001F600 \uD83D\uDC4D\uFFFD";
-        var stream = new StreamId("s-" + text);
-        var metadata = new EventMetadata { CorrelationId = text, Headers = new Dictionary<string, string> { [text] = text } };
-        await store.AppendAsync(stream, ExpectedVersion.NoStream, [new EventData(new Noted(text), metadata), new EventData(new Tagged([text], new() { [text] = text }))], Ct);
+        const string Text = "\uFFFD \U0001F600 \uD83D\uDC4D\uFFFD";
+        var stream = new StreamId("s-" + Text);
+        var metadata = new EventMetadata { CorrelationId = Text, Headers = new Dictionary<string, string> { [Text] = Text } };
+        await store.AppendAsync(stream, ExpectedVersion.NoStream, [new EventData(new Noted(Text), metadata), new EventData(new Tagged([Text], new() { [Text] = Text }))], Ct);
 
         var read = await ReadAsync(store, stream);
 
         Assert.Equal(stream, read[0].StreamId);
-        Assert.Equal(new Noted(text), read[0].Event);
+        Assert.Equal(new Noted(Text), read[0].Event);
         Assert.Equal(metadata, read[0].Metadata);
         var tagged = (Tagged)read[1].Event;
-        Assert.Equal([text], tagged.Tags);
-        Assert.Equal(text, tagged.Labels[text]);
+        Assert.Equal([Text], tagged.Tags);
+        Assert.Equal(Text, tagged.Labels[Text]);
     }
 
     [Fact]

@@ -1,6 +1,5 @@
 using System.Net.Http.Headers;
 using System.Text;
-using BankAccount.Api;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -7,15 +7,15 @@ public abstract partial class BankApiSuite
     [Fact]
     public async Task Thirty_two_concurrent_withdrawals_never_overdraw_the_account()
     {
-        const decimal balance = 100m;
-        const decimal each = 7m;
-        var id = await OpenWithAsync(balance);
+        const decimal OpeningBalance = 100m;
+        const decimal Each = 7m;
+        var id = await OpenWithAsync(OpeningBalance);
 
         using var start = new SemaphoreSlim(0);
         var racers = Enumerable.Range(0, 32).Select(async i =>
         {
             await start.WaitAsync(Ct);
-            using var response = await PostAsync($"accounts/{id}/withdrawals", AmountJson(each), ("X-User", $"racer-{i}"));
+            using var response = await PostAsync($"accounts/{id}/withdrawals", AmountJson(Each), ("X-User", $"racer-{i}"));
             var body = await response.Content.ReadAsStringAsync(Ct);
             return (response.StatusCode, body);
         }).ToList();
@@ -25,12 +25,12 @@ public abstract partial class BankApiSuite
         var unexpected = results.Where(r => r.StatusCode is not (HttpStatusCode.OK or HttpStatusCode.Conflict or HttpStatusCode.UnprocessableEntity)).ToList();
         Assert.True(unexpected.Count == 0, "Unexpected responses: " + string.Join("\n", unexpected));
         var accepted = results.Count(r => r.StatusCode == HttpStatusCode.OK);
-        Assert.True(accepted * each <= balance, $"{accepted} withdrawals of {each} accepted from {balance}.");
+        Assert.True(accepted * Each <= OpeningBalance, $"{accepted} withdrawals of {Each} accepted from {OpeningBalance}.");
         Assert.True(accepted >= 1, "No withdrawal got through.");
         Assert.All(results.Where(r => r.StatusCode == HttpStatusCode.UnprocessableEntity), r => Assert.Contains("insufficient_funds", r.body, StringComparison.Ordinal));
 
         var account = await GetAccountAsync(id);
-        Assert.Equal(balance - (accepted * each), Balance(account));
+        Assert.Equal(OpeningBalance - (accepted * Each), Balance(account));
         Assert.Equal(2 + accepted, Version(account));
         Assert.True(Balance(account) >= 0);
         var trail = await AuditTrailAsync(id, 2 + accepted);

@@ -54,9 +54,9 @@ public abstract partial class BankApiSuite
     public async Task A_retried_open_after_a_crash_returns_the_account_the_first_attempt_opened()
     {
         var key = Guid.NewGuid().ToString();
-        const string body = """{"owner":"Crash","currency":"EUR"}""";
+        const string Body = """{"owner":"Crash","currency":"EUR"}""";
         Host.CrashBeforeNextIdempotencyRecord();
-        using (var lost = await PostAsync("accounts", body, ("Idempotency-Key", key)))
+        using (var lost = await PostAsync("accounts", Body, ("Idempotency-Key", key)))
         {
             Assert.Equal(HttpStatusCode.InternalServerError, lost.StatusCode);
         }
@@ -66,7 +66,7 @@ public abstract partial class BankApiSuite
         Assert.Equal(1L, Version(await GetAccountAsync(opened)));
 
         await using var restarted = Host.InstancesShareStorage ? await Host.StartAnotherInstanceAsync() : null;
-        using var retry = await ApiHost.SendAsync(restarted?.Client ?? Host.Client, HttpMethod.Post, "accounts", body, ("Idempotency-Key", key));
+        using var retry = await ApiHost.SendAsync(restarted?.Client ?? Host.Client, HttpMethod.Post, "accounts", Body, ("Idempotency-Key", key));
 
         Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
         Assert.Equal("/accounts/" + opened, retry.Headers.Location?.OriginalString);

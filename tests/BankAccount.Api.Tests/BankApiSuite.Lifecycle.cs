@@ -66,15 +66,15 @@ public abstract partial class BankApiSuite
     [Fact]
     public async Task The_correlation_id_comes_from_traceparent_when_there_is_no_X_Correlation_Id()
     {
-        const string traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
-        var id = await OpenAsync("Tracy", "EUR", ("traceparent", $"00-{traceId}-00f067aa0ba902b7-01"));
+        const string TraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        var id = await OpenAsync("Tracy", "EUR", ("traceparent", $"00-{TraceId}-00f067aa0ba902b7-01"));
         using var deposit = await PostAsync($"accounts/{id}/deposits", AmountJson(5m));
         var generated = deposit.Headers.GetValues("X-Correlation-Id").Single();
 
         var entries = (await AuditTrailAsync(id, 2)).GetProperty("entries").EnumerateArray().ToList();
-        Assert.Equal(traceId, entries[0].GetProperty("correlationId").GetString());
+        Assert.Equal(TraceId, entries[0].GetProperty("correlationId").GetString());
         Assert.Equal(generated, entries[1].GetProperty("correlationId").GetString());
-        Assert.NotEqual(traceId, generated);
+        Assert.NotEqual(TraceId, generated);
         Assert.Equal("anonymous", entries[1].GetProperty("user").GetString());
     }
 

@@ -22,7 +22,20 @@ public sealed class SnapshotTests
         for (var i = 1; i <= 22; i++)
         {
             var amount = i * 1.5m;
-            await bank.WithSnapshots.ExecuteAsync(Id, a => { if (i % 3 == 0) a.Withdraw(amount); else a.Deposit(amount); }, cancellationToken: Ct);
+            await bank.WithSnapshots.ExecuteAsync(
+                Id,
+                a =>
+                {
+                    if (i % 3 == 0)
+                    {
+                        a.Withdraw(amount);
+                    }
+                    else
+                    {
+                        a.Deposit(amount);
+                    }
+                },
+                cancellationToken: Ct);
         }
 
         var snapshot = await bank.Snapshots.LoadAsync(Id, Ct);
@@ -75,7 +88,20 @@ public sealed class SnapshotTests
                         continue; // the account would refuse it
                     }
 
-                    await bank.WithSnapshots.ExecuteAsync(Id, a => { if (deposit) a.Deposit(amount); else a.Withdraw(amount); }, cancellationToken: Ct);
+                    await bank.WithSnapshots.ExecuteAsync(
+                        Id,
+                        a =>
+                        {
+                            if (deposit)
+                            {
+                                a.Deposit(amount);
+                            }
+                            else
+                            {
+                                a.Withdraw(amount);
+                            }
+                        },
+                        cancellationToken: Ct);
                     balanceAt.Add(deposit ? balance + amount : balance - amount);
                 }
 

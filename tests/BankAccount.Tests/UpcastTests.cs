@@ -11,10 +11,8 @@ namespace BankAccount.Tests;
 public sealed class UpcastTests
 {
     [Fact]
-    public void A_v1_deposit_becomes_a_deposit_in_the_legacy_currency()
-    {
+    public void A_v1_deposit_becomes_a_deposit_in_the_legacy_currency() =>
         Assert.Equal(new MoneyDeposited(75m, "EUR"), BankEvents.Upcast(new MoneyDepositedV1(75m)));
-    }
 
     [Fact]
     public void A_v1_payload_as_release_1_stored_it_reads_through_the_generated_context()

@@ -1,5 +1,6 @@
 // The README's quick start, compiled and run here so it cannot rot. Keep the two in sync.
 #pragma warning disable xUnit1051 // the README code reads as an application would write it
+#pragma warning disable IDE0011 // the README keeps its one-line guard clause
 using EventSourcing.Aggregates;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;

@@ -43,7 +43,7 @@ public sealed class FaultTests(PostgresFixture fixture)
         var batch = Enumerable.Range(0, BatchSize).Select(i => new EventData(new Noted(new string('x', 200) + i))).ToArray();
         var append = store.AppendAsync(stream, ExpectedVersion.Exactly(1), batch, Ct).AsTask();
 
-        int victim = 0;
+        var victim = 0;
         await TestSupport.WaitUntilAsync(async () =>
         {
             Assert.False(append.IsCompleted, "The append finished before it reached the parked row.");

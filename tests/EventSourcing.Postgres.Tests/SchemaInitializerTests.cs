@@ -156,10 +156,8 @@ public sealed class SchemaInitializerTests(PostgresFixture fixture)
     [InlineData("eventsourcing")]
     [InlineData("_es")]
     [InlineData("es_2")]
-    public void Valid_schema_names_are_accepted(string schema)
-    {
+    public void Valid_schema_names_are_accepted(string schema) =>
         new PostgresOptions { Schema = schema, ConnectionString = "Host=localhost" }.Validate();
-    }
 
     private async Task<List<(int Version, string Checksum, DateTime AppliedAt)>> VersionsAsync(string schema)
     {

@@ -28,7 +28,7 @@ public sealed partial class PostgresServer : IAsyncDisposable
         _restart = restart;
     }
 
-    /// <summary>True when local PostgreSQL binaries were found, so <see cref="StartLocalAsync"/> can work.</summary>
+    /// <summary>True when local PostgreSQL binaries were found, so <see cref="StartLocalAsync(CancellationToken)"/> can work.</summary>
     public static bool HasLocalBinaries => LocalCluster.FindBinaries() is not null;
 
     /// <summary>True when this instance started the server from local binaries and can restart it.</summary>

@@ -1,5 +1,4 @@
 using BankAccount.Api.Contracts;
-using BankAccount.Api.Http;
 
 namespace BankAccount.Api.Endpoints;
 

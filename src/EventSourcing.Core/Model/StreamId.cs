@@ -75,6 +75,6 @@ public readonly record struct StreamId
             }
         }
 
-        Serialization.LoneSurrogates.ThrowIfAny(value, nameof(value), "A stream id");
+        LoneSurrogates.ThrowIfAny(value, nameof(value), "A stream id");
     }
 }

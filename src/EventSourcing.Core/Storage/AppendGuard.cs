@@ -28,7 +28,7 @@ public static class AppendGuard
             throw new ArgumentException("An append needs at least one event.", nameof(events));
         }
 
-        HashSet<Guid>? ids = events.Count > 1 ? new HashSet<Guid>(events.Count) : null;
+        var ids = events.Count > 1 ? new HashSet<Guid>(events.Count) : null;
         for (var i = 0; i < events.Count; i++)
         {
             var e = events[i] ?? throw new ArgumentException($"events[{i}] is null.", nameof(events));

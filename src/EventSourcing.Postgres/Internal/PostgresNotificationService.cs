@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using EventSourcing.Projections;
 using EventSourcing.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -1,4 +1,4 @@
-namespace EventSourcing.Serialization;
+namespace EventSourcing;
 
 /// <summary>
 /// Finds UTF-16 surrogates without their partner. UTF-8 (and so PostgreSQL's text and JSON) cannot hold
