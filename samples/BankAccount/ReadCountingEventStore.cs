@@ -32,6 +32,16 @@ public sealed class ReadCountingEventStore(IEventStore inner) : IEventStore
     }
 
     /// <inheritdoc />
+    public async IAsyncEnumerable<EventEnvelope> ReadStreamBackwardsAsync(StreamId streamId, long fromVersion = long.MaxValue, long maxCount = long.MaxValue, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var e in inner.ReadStreamBackwardsAsync(streamId, fromVersion, maxCount, cancellationToken))
+        {
+            EventsRead++;
+            yield return e;
+        }
+    }
+
+    /// <inheritdoc />
     public ValueTask<EventEnvelope?> ReadEventAsync(StreamId streamId, Guid eventId, CancellationToken cancellationToken = default) =>
         inner.ReadEventAsync(streamId, eventId, cancellationToken);
 
@@ -40,7 +50,7 @@ public sealed class ReadCountingEventStore(IEventStore inner) : IEventStore
         inner.GetHeadPositionAsync(cancellationToken);
 
     /// <inheritdoc />
-    public IAsyncEnumerable<EventEnvelope> ReadAllAsync(GlobalPosition after, int maxCount = int.MaxValue, IReadOnlyCollection<string>? eventTypes = null, CancellationToken cancellationToken = default) =>
+    public IAsyncEnumerable<EventEnvelope> ReadAllAsync(GlobalPosition after, long maxCount = long.MaxValue, IReadOnlyCollection<string>? eventTypes = null, CancellationToken cancellationToken = default) =>
         inner.ReadAllAsync(after, maxCount, eventTypes, cancellationToken);
 
     /// <inheritdoc />

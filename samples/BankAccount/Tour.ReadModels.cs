@@ -22,7 +22,7 @@ public sealed partial class Tour
         var head = await HeadAsync();
         await _daemon.WaitForPositionAsync(BankReadModels.Analytics, head);
         await _daemon.WaitForPositionAsync(BankReadModels.AuditLog, head);
-        _console.WriteLine($"The daemon caught up with the head of the log; lag: analytics {await _daemon.GetLagAsync(BankReadModels.Analytics)}, audit log {await _daemon.GetLagAsync(BankReadModels.AuditLog)} events.");
+        _console.WriteLine($"The daemon caught up; lag: analytics {await _daemon.GetLagAsync(BankReadModels.Analytics)}, audit log {await _daemon.GetLagAsync(BankReadModels.AuditLog)} events.");
 
         var accounts = new Table { Title = new TableTitle("Current state (inline)") }.AddColumns("Account", "Owner", "Version", "Balance", "Status");
         foreach (var a in await _accountQueries.ListAccountsAsync())

@@ -33,7 +33,16 @@ public sealed partial class PostgresEventStore
     {
         AppendGuard.ValidateRead(streamId, fromVersion, maxCount);
         ThrowIfDisposed();
-        return ReadStreamPagesAsync(streamId, fromVersion, maxCount, cancellationToken);
+        return ReadStreamPagesAsync(streamId, fromVersion, maxCount, backwards: false, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Paged and connection-holding as <see cref="ReadStreamAsync"/> is.</remarks>
+    public IAsyncEnumerable<EventEnvelope> ReadStreamBackwardsAsync(StreamId streamId, long fromVersion = long.MaxValue, long maxCount = long.MaxValue, CancellationToken cancellationToken = default)
+    {
+        AppendGuard.ValidateRead(streamId, fromVersion, maxCount);
+        ThrowIfDisposed();
+        return ReadStreamPagesAsync(streamId, fromVersion, maxCount, backwards: true, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -50,7 +59,7 @@ public sealed partial class PostgresEventStore
     /// slow consumer holds that connection for as long as it takes over the page's events.
     /// </para>
     /// </remarks>
-    public IAsyncEnumerable<EventEnvelope> ReadAllAsync(GlobalPosition after, int maxCount = int.MaxValue, IReadOnlyCollection<string>? eventTypes = null, CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<EventEnvelope> ReadAllAsync(GlobalPosition after, long maxCount = long.MaxValue, IReadOnlyCollection<string>? eventTypes = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxCount);
         ThrowIfDisposed();
@@ -125,7 +134,7 @@ public sealed partial class PostgresEventStore
         return (int)Math.Clamp(fitting, PageSize, MaxPageSize);
     }
 
-    private async IAsyncEnumerable<EventEnvelope> ReadStreamPagesAsync(StreamId streamId, long fromVersion, long maxCount, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<EventEnvelope> ReadStreamPagesAsync(StreamId streamId, long fromVersion, long maxCount, bool backwards, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var buffers = new RowBuffers();
         try
@@ -133,13 +142,13 @@ public sealed partial class PostgresEventStore
             var next = fromVersion;
             var remaining = maxCount;
             var pageSize = PageSize;
-            while (remaining > 0)
+            while (remaining > 0 && next > 0)
             {
                 var started = Stopwatch.GetTimestamp();
                 var limit = PageLimit(remaining, pageSize, out var take);
                 var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
                 await using var connectionScope = connection.ConfigureAwait(false);
-                using var command = new NpgsqlCommand(_sql.ReadStream, connection) { CommandTimeout = _commandTimeout };
+                using var command = new NpgsqlCommand(backwards ? _sql.ReadStreamBackwards : _sql.ReadStream, connection) { CommandTimeout = _commandTimeout };
                 command.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = streamId.Value });
                 command.Parameters.Add(new NpgsqlParameter<long> { NpgsqlDbType = NpgsqlDbType.Bigint, TypedValue = next });
                 command.Parameters.Add(new NpgsqlParameter<int> { NpgsqlDbType = NpgsqlDbType.Integer, TypedValue = limit });
@@ -158,7 +167,7 @@ public sealed partial class PostgresEventStore
                     var position = Positions.Read(reader, 4);
                     var envelope = ReadEnvelope(reader, 6, buffers, typeLength, eventId, streamId, version, position, timestamp);
                     read++;
-                    next = version + 1;
+                    next = backwards ? version - 1 : version + 1;
                     yield return envelope;
                 }
 
@@ -177,13 +186,13 @@ public sealed partial class PostgresEventStore
         }
     }
 
-    private async IAsyncEnumerable<EventEnvelope> ReadAllPagesAsync(GlobalPosition after, int maxCount, string[]? storedTypes, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<EventEnvelope> ReadAllPagesAsync(GlobalPosition after, long maxCount, string[]? storedTypes, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var buffers = new RowBuffers();
         try
         {
             var position = after;
-            long remaining = maxCount;
+            var remaining = maxCount;
             var pageSize = PageSize;
             StreamId streamId = default;
             while (remaining > 0)

@@ -28,7 +28,18 @@ public abstract partial class EventStoreConformance
         return result;
     }
 
-    private static async Task<List<EventEnvelope>> ReadAllAsync(IEventStore store, GlobalPosition after, int max = int.MaxValue)
+    private static async Task<List<EventEnvelope>> ReadBackwardsAsync(IEventStore store, StreamId stream, long from = long.MaxValue, long max = long.MaxValue)
+    {
+        var result = new List<EventEnvelope>();
+        await foreach (var e in store.ReadStreamBackwardsAsync(stream, from, max, Ct))
+        {
+            result.Add(e);
+        }
+
+        return result;
+    }
+
+    private static async Task<List<EventEnvelope>> ReadAllAsync(IEventStore store, GlobalPosition after, long max = long.MaxValue)
     {
         var result = new List<EventEnvelope>();
         await foreach (var e in store.ReadAllAsync(after, max, cancellationToken: Ct))
@@ -197,6 +208,68 @@ public abstract partial class EventStoreConformance
         Assert.Equal([9L, 10L], (await ReadAsync(store, stream, 9)).Select(e => e.StreamVersion));
         Assert.Empty(await ReadAsync(store, stream, 11));
         Assert.Empty(await ReadAsync(store, stream, 1, 0));
+    }
+
+    [Fact]
+    public async Task Reading_backwards_returns_the_newest_events_first_from_the_end_or_from_a_version()
+    {
+        var store = await StoreAsync();
+        var stream = TestData.NewStream();
+        await store.AppendAsync(stream, ExpectedVersion.NoStream, TestData.Increments(10), Ct);
+        var forward = await ReadAsync(store, stream);
+
+        var all = await ReadBackwardsAsync(store, stream);
+        Assert.Equal(Enumerable.Range(1, 10).Reverse().Select(v => (long)v), all.Select(e => e.StreamVersion));
+        Assert.Equal(forward.Select(e => (e.EventId, e.Position, e.EventType, ((Incremented)e.Event).By, e.Timestamp)).Reverse(), all.Select(e => (e.EventId, e.Position, e.EventType, ((Incremented)e.Event).By, e.Timestamp)));
+        Assert.Equal([10L, 9L, 8L], (await ReadBackwardsAsync(store, stream, max: 3)).Select(e => e.StreamVersion));
+        Assert.Equal([5L, 4L], (await ReadBackwardsAsync(store, stream, 5, 2)).Select(e => e.StreamVersion));
+        Assert.Equal([1L], (await ReadBackwardsAsync(store, stream, 1)).Select(e => e.StreamVersion));
+        Assert.Equal(10, (await ReadBackwardsAsync(store, stream, 100)).Count);
+        Assert.Empty(await ReadBackwardsAsync(store, stream, max: 0));
+        Assert.Empty(await ReadBackwardsAsync(store, TestData.NewStream()));
+    }
+
+    [Fact]
+    public async Task Reading_backwards_refuses_bad_input()
+    {
+        var store = await StoreAsync();
+        var stream = TestData.NewStream();
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => ReadBackwardsAsync(store, stream, 0));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => ReadBackwardsAsync(store, stream, max: -1));
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => ReadBackwardsAsync(store, default));
+    }
+
+    [Fact]
+    public async Task Reading_a_long_stream_backwards_returns_every_event_once_newest_first()
+    {
+        var store = await StoreAsync();
+        var stream = TestData.NewStream();
+        for (var batch = 0; batch < 5; batch++)
+        {
+            await store.AppendAsync(stream, ExpectedVersion.Exactly(batch * 2_500), TestData.Increments(2_500, (batch * 2_500) + 1), Ct);
+        }
+
+        var read = await ReadBackwardsAsync(store, stream, 12_000);
+        Assert.Equal(12_000, read.Count);
+        for (var i = 0; i < read.Count; i++)
+        {
+            Assert.Equal(12_000 - i, read[i].StreamVersion);
+            Assert.Equal(12_000 - i, ((Incremented)read[i].Event).By);
+        }
+    }
+
+    [Fact]
+    public async Task Max_counts_are_longs_on_every_read_and_a_count_beyond_int_range_reads_everything()
+    {
+        var store = await StoreAsync();
+        var stream = TestData.NewStream();
+        var head = await HeadAsync(store);
+        await store.AppendAsync(stream, ExpectedVersion.NoStream, TestData.Increments(3), Ct);
+        const long Huge = (long)int.MaxValue + 1;
+        Assert.Equal(3, (await ReadAsync(store, stream, 1, Huge)).Count);
+        Assert.Equal(3, (await ReadBackwardsAsync(store, stream, long.MaxValue, Huge)).Count);
+        Assert.Equal(3, (await ReadAllAsync(store, head, Huge)).Count(e => e.StreamId == stream));
+        Assert.Equal(3, await store.GetStreamVersionAsync(stream, Ct));
     }
 
     [Fact]

@@ -42,12 +42,13 @@ public sealed class QuickStartTests
         await using var provider = services.BuildServiceProvider();
         var wallets = provider.GetRequiredService<AggregateRepository<Wallet>>();
 
-        await wallets.ExecuteAsync(StreamId.From("wallet-1"), w => w.Deposit(100m));
-        await wallets.ExecuteAsync(StreamId.From("wallet-1"), w => w.Withdraw(30m));
-        var balance = (await wallets.LoadAsync(StreamId.From("wallet-1"))).Balance; // 70
+        var wallet = StreamId.From("wallet-1"); // validated: not empty, at most 200 characters, no control characters
+        await wallets.ExecuteAsync(wallet, w => w.Deposit(100m));
+        await wallets.ExecuteAsync(wallet, w => w.Withdraw(30m));
+        var balance = (await wallets.LoadAsync(wallet)).Balance; // 70
         // --- README quick start (program): end ---
 
         Assert.Equal(70m, balance);
-        await Assert.ThrowsAsync<InvalidOperationException>(() => wallets.ExecuteAsync(StreamId.From("wallet-1"), w => w.Withdraw(71m)));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => wallets.ExecuteAsync(wallet, w => w.Withdraw(71m)));
     }
 }

@@ -236,7 +236,22 @@ public sealed partial class InMemoryEventStore : IEventStore
     }
 
     /// <inheritdoc />
-    public IAsyncEnumerable<EventEnvelope> ReadAllAsync(GlobalPosition after, int maxCount = int.MaxValue, IReadOnlyCollection<string>? eventTypes = null, CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<EventEnvelope> ReadStreamBackwardsAsync(StreamId streamId, long fromVersion = long.MaxValue, long maxCount = long.MaxValue, CancellationToken cancellationToken = default)
+    {
+        AppendGuard.ValidateRead(streamId, fromVersion, maxCount);
+        if (!_streams.TryGetValue(streamId.Value, out var stream))
+        {
+            return ViewEnumerable.Empty;
+        }
+
+        var (items, count) = stream.Events.View();
+        var end = (int)Math.Min(fromVersion, count);
+        var start = (int)Math.Max(0, end - Math.Min(maxCount, int.MaxValue));
+        return new ViewEnumerable(items, start, end, _registry, cancellationToken, backwards: true);
+    }
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<EventEnvelope> ReadAllAsync(GlobalPosition after, long maxCount = long.MaxValue, IReadOnlyCollection<string>? eventTypes = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxCount);
         var (items, count) = _all.View();
@@ -276,7 +291,7 @@ public sealed partial class InMemoryEventStore : IEventStore
         return matching;
     }
 
-    private static async IAsyncEnumerable<EventEnvelope> Filter(StoredEvent[] items, int start, int count, int maxCount, HashSet<string> types, EventTypeRegistry registry, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<EventEnvelope> Filter(StoredEvent[] items, int start, int count, long maxCount, HashSet<string> types, EventTypeRegistry registry, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var returned = 0;
         for (var i = start; i < count && returned < maxCount; i++)

@@ -36,6 +36,21 @@ public interface IEventStore
     IAsyncEnumerable<EventEnvelope> ReadStreamAsync(StreamId streamId, long fromVersion = 1, long maxCount = long.MaxValue, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Reads a stream backwards: its events at or below a version, newest first. The usual use is the
+    /// last few events of a stream (<c>ReadStreamBackwardsAsync(id, maxCount: 10)</c>).
+    /// </summary>
+    /// <param name="streamId">The stream.</param>
+    /// <param name="fromVersion">The first (highest) version to return; <see cref="long.MaxValue"/> (the default) starts at the stream's last event.</param>
+    /// <param name="maxCount">The most events to return.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The events in descending version order; none when the stream does not exist.</returns>
+    /// <exception cref="ArgumentException">The stream id is default.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="fromVersion"/> is below 1 or <paramref name="maxCount"/> below 0.</exception>
+    /// <exception cref="UnknownEventTypeException">A stored event's type is not registered.</exception>
+    /// <exception cref="EventDeserializationException">A stored event cannot be deserialized.</exception>
+    IAsyncEnumerable<EventEnvelope> ReadStreamBackwardsAsync(StreamId streamId, long fromVersion = long.MaxValue, long maxCount = long.MaxValue, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Reads the global log forward from just after a position. The order is total and stable, and an
     /// event is never returned after a later position was returned by an earlier read, so a reader that
     /// resumes from the last position it saw misses nothing.
@@ -49,7 +64,7 @@ public interface IEventStore
     /// <param name="cancellationToken">Cancels the read.</param>
     /// <returns>The events in global order.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxCount"/> is below 0.</exception>
-    IAsyncEnumerable<EventEnvelope> ReadAllAsync(GlobalPosition after, int maxCount = int.MaxValue, IReadOnlyCollection<string>? eventTypes = null, CancellationToken cancellationToken = default);
+    IAsyncEnumerable<EventEnvelope> ReadAllAsync(GlobalPosition after, long maxCount = long.MaxValue, IReadOnlyCollection<string>? eventTypes = null, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Gets the position of the last event a global-log reader can see now (<see cref="GlobalPosition.Start"/>
@@ -68,7 +83,10 @@ public interface IEventStore
     /// <exception cref="EventDeserializationException">The stored event cannot be deserialized.</exception>
     ValueTask<EventEnvelope?> ReadEventAsync(StreamId streamId, Guid eventId, CancellationToken cancellationToken = default);
 
-    /// <summary>Gets a stream's current version: the version of its last event, or 0 when it does not exist.</summary>
+    /// <summary>
+    /// Gets a stream's current version without reading its events: the version of its last event, or 0
+    /// when it does not exist (so <c>&gt; 0</c> answers "does it exist?").
+    /// </summary>
     /// <param name="streamId">The stream.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The version; 0 means no stream.</returns>

@@ -24,6 +24,14 @@ internal sealed class PostgresSql
             limit $3
             """;
 
+        ReadStreamBackwards = $"""
+            select version, event_id, event_type, created_at, tx_id, global_position, metadata, data
+            from {s}.events
+            where stream_id = $1 and version <= $2
+            order by version desc
+            limit $3
+            """;
+
         ReadEvent = $"""
             select version, event_id, event_type, created_at, tx_id, global_position, metadata, data
             from {s}.events
@@ -113,6 +121,8 @@ internal sealed class PostgresSql
     public string Append { get; }
 
     public string ReadStream { get; }
+
+    public string ReadStreamBackwards { get; }
 
     public string ReadEvent { get; }
 
