@@ -28,19 +28,8 @@ public sealed partial class SqliteEventStore
         return ReadStreamPagesAsync(streamId, fromVersion, maxCount, backwards: false, cancellationToken);
     }
 
-    /// <summary>
-    /// Reads a stream backwards: the events with a version at or below <paramref name="fromVersion"/>,
-    /// newest first, at most <paramref name="maxCount"/> of them.
-    /// </summary>
-    /// <param name="streamId">The stream.</param>
-    /// <param name="fromVersion">The newest version to return (at least 1); <see cref="long.MaxValue"/> reads from the end.</param>
-    /// <param name="maxCount">The most events to return (at least 0).</param>
-    /// <param name="cancellationToken">Cancels the read.</param>
-    /// <returns>The events, newest first; none when the stream does not exist.</returns>
-    /// <exception cref="ArgumentException">The stream id is default.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="fromVersion"/> is below 1 or <paramref name="maxCount"/> below 0.</exception>
-    /// <exception cref="UnknownEventTypeException">A stored event's type is not registered.</exception>
-    /// <exception cref="EventDeserializationException">A stored event cannot be deserialized.</exception>
+    /// <inheritdoc />
+    /// <remarks>Paged newest first as <see cref="ReadStreamAsync"/> is, on the (stream, version) index.</remarks>
     public IAsyncEnumerable<EventEnvelope> ReadStreamBackwardsAsync(StreamId streamId, long fromVersion = long.MaxValue, long maxCount = long.MaxValue, CancellationToken cancellationToken = default)
     {
         AppendGuard.ValidateRead(streamId, fromVersion, maxCount);
@@ -54,7 +43,7 @@ public sealed partial class SqliteEventStore
     /// one writer at a time they commit in order and without gaps, so a plain <c>position &gt; after</c>
     /// read never skips an event that commits later. Paged as <see cref="ReadStreamAsync"/> is.
     /// </remarks>
-    public IAsyncEnumerable<EventEnvelope> ReadAllAsync(GlobalPosition after, int maxCount = int.MaxValue, IReadOnlyCollection<string>? eventTypes = null, CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<EventEnvelope> ReadAllAsync(GlobalPosition after, long maxCount = long.MaxValue, IReadOnlyCollection<string>? eventTypes = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxCount);
         ThrowIfDisposed();
@@ -162,7 +151,7 @@ public sealed partial class SqliteEventStore
         }
     }
 
-    private async IAsyncEnumerable<EventEnvelope> ReadAllPagesAsync(GlobalPosition after, int maxCount, string[]? storedTypes, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<EventEnvelope> ReadAllPagesAsync(GlobalPosition after, long maxCount, string[]? storedTypes, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // Positions of this backend are (0, rowid); one with another major part belongs to another store.
         var (major, minor) = after.ToParts();
