@@ -162,21 +162,23 @@ def main():
     w("Ratios: **ours/raw** = raw Npgsql time ÷ our time (throughput ratio; 1.00 = the physical limit); "
       "**× Marten** = Marten (default configuration) time ÷ our time. Times are per operation: the median of the measured iterations (BenchmarkDotNet's Median column).")
     w("")
-    w("| Scenario | In-memory | Ours (Postgres) | Raw Npgsql | Marten | Marten Quick | ours/raw | target | | × Marten | target | |")
-    w("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|")
+    w("| Scenario | In-memory | Ours (Postgres) | Ours (SQLite) | Raw Npgsql | Marten | Marten Quick | ours/raw | target | | × Marten | target | |")
+    w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|")
     for label, cls, params, ours_method, raw_method, raw_target, marten_target, note in SCENARIOS:
         ours = mean(*ours_method.split("."), params) if "." in ours_method else mean(cls, ours_method, params)
         raw = mean(cls, raw_method, params)
         marten = mean(cls, "Marten", params)
         quick = mean(cls, "MartenQuick", params)
         memory = mean(cls, "InMemory", params)
-        if all(v is None for v in (ours, raw, marten, quick, memory)):
+        sqlite = mean(cls, "Sqlite", params)
+        if all(v is None for v in (ours, raw, marten, quick, memory, sqlite)):
             continue
         vs_raw = ratio(raw, ours)
         vs_marten = ratio(marten, ours)
         raw_cells = (f"≥ {raw_target:.2f}", verdict(vs_raw, raw_target)) if raw_target else ("—", "")
         marten_cells = (f"≥ {marten_target:g}×", verdict(vs_marten, marten_target)) if marten_target else ("—", "")
         w(f"| {label}{' (' + note + ')' if note else ''} | {fmt_time(memory) if memory is not None else '—'} | {fmt_time(ours)} | "
+          f"{fmt_time(sqlite) if sqlite is not None else '—'} | "
           f"{fmt_time(raw)} | {fmt_time(marten)} | {fmt_time(quick) if quick is not None else '—'} | "
           f"{fmt_ratio(vs_raw)} | {raw_cells[0]} | {raw_cells[1]} | {fmt_ratio(vs_marten, '×')} | {marten_cells[0]} | {marten_cells[1]} |")
     w("")

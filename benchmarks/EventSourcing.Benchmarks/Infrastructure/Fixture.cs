@@ -32,6 +32,18 @@ public static class Fixture
     /// <returns>The system.</returns>
     public static Task<OursSystem> OursLogAsync() => Get("ours_log", () => OursSystem.CreateAsync("ours_log", Registry));
 
+    /// <summary>Our SQLite store on its write file.</summary>
+    /// <returns>The system.</returns>
+    public static Task<SqliteSystem> SqliteWriteAsync() => Get("sqlite_w", () => SqliteSystem.CreateAsync("sqlite_w", Registry));
+
+    /// <summary>Our SQLite store on its read file.</summary>
+    /// <returns>The system.</returns>
+    public static Task<SqliteSystem> SqliteReadAsync() => Get("sqlite_r", () => SqliteSystem.CreateAsync("sqlite_r", Registry));
+
+    /// <summary>Our SQLite store on its global-log file.</summary>
+    /// <returns>The system.</returns>
+    public static Task<SqliteSystem> SqliteLogAsync() => Get("sqlite_log", () => SqliteSystem.CreateAsync("sqlite_log", Registry));
+
     /// <summary>Raw Npgsql on the global-log schema.</summary>
     /// <returns>The system.</returns>
     public static Task<RawSystem> RawLogAsync() => Get("raw_log", () => CreateRawAsync("raw_log"));

@@ -15,6 +15,7 @@ public class AppendBatchBenchmarks
     private InMemoryEventStore _memory = null!;
     private int _memoryInvocations;
     private OursSystem _ours = null!;
+    private SqliteSystem _sqlite = null!;
     private RawSystem _raw = null!;
     private MartenSystem _marten = null!;
     private MartenSystem _martenQuick = null!;
@@ -31,6 +32,11 @@ public class AppendBatchBenchmarks
     /// <returns>A task.</returns>
     [GlobalSetup(Target = nameof(Ours))]
     public async Task SetupOursAsync() => _ours = await Fixture.OursWriteAsync();
+
+    /// <summary>Prepares our SQLite store.</summary>
+    /// <returns>A task.</returns>
+    [GlobalSetup(Target = nameof(Sqlite))]
+    public async Task SetupSqliteAsync() => _sqlite = await Fixture.SqliteWriteAsync();
 
     /// <summary>Prepares raw Npgsql.</summary>
     /// <returns>A task.</returns>
@@ -64,6 +70,11 @@ public class AppendBatchBenchmarks
     /// <returns>The result.</returns>
     [Benchmark]
     public ValueTask<AppendResult> Ours() => _ours.Store.AppendAsync(StreamId.From(_ids.Next()), ExpectedVersion.NoStream, Wrap());
+
+    /// <summary>Our SQLite store (one transaction, one prepared INSERT per event).</summary>
+    /// <returns>The result.</returns>
+    [Benchmark]
+    public ValueTask<AppendResult> Sqlite() => _sqlite.Store.AppendAsync(StreamId.From(_ids.Next()), ExpectedVersion.NoStream, Wrap());
 
     /// <summary>Raw binary COPY.</summary>
     /// <returns>A task.</returns>

@@ -16,6 +16,7 @@ public class LoadAggregateBenchmarks
 {
     private AggregateRepository<Account> _memory = null!;
     private OursSystem _ours = null!;
+    private SqliteSystem _sqlite = null!;
     private RawSystem _raw = null!;
     private MartenSystem _marten = null!;
     private (string Name, byte[] Payload)[] _payloads = null!;
@@ -49,6 +50,15 @@ public class LoadAggregateBenchmarks
     {
         await Datasets.EnsureStreamAsync(StreamId, Events, 0);
         _ours = await Fixture.OursReadAsync();
+    }
+
+    /// <summary>Seeds the stream into our SQLite store's file and prepares it.</summary>
+    /// <returns>A task.</returns>
+    [GlobalSetup(Target = nameof(Sqlite))]
+    public async Task SetupSqliteAsync()
+    {
+        _sqlite = await Fixture.SqliteReadAsync();
+        await _sqlite.EnsureStreamAsync(StreamId, Events);
     }
 
     /// <summary>Seeds the stream (all systems) and prepares raw Npgsql.</summary>
@@ -85,6 +95,11 @@ public class LoadAggregateBenchmarks
     /// <returns>The balance.</returns>
     [Benchmark]
     public async Task<decimal> Ours() => (await _ours.Repository.LoadAsync(EventSourcing.StreamId.From(StreamId))).Balance;
+
+    /// <summary>Our SQLite store through the repository.</summary>
+    /// <returns>The balance.</returns>
+    [Benchmark]
+    public async Task<decimal> Sqlite() => (await _sqlite.Repository.LoadAsync(EventSourcing.StreamId.From(StreamId))).Balance;
 
     /// <summary>Raw SELECT + System.Text.Json + apply.</summary>
     /// <returns>The balance.</returns>
