@@ -92,7 +92,7 @@ public sealed partial class SqliteEventStore
         writer.Use(transaction);
 
         long current = 0;
-        long lastAt = long.MinValue;
+        var lastAt = long.MinValue;
         writer.SelectStream.Parameters[0].Value = streamId.Value;
         using (var reader = writer.SelectStream.ExecuteReader())
         {

@@ -179,7 +179,7 @@ public sealed partial class SqliteEventStore
                 command.CommandText = sql.Append(SqliteSql.ReadAllOfTypesSuffix).ToString();
             }
 
-            long remaining = maxCount;
+            var remaining = maxCount;
             StreamId streamId = default;
             while (remaining > 0)
             {

@@ -2,7 +2,6 @@ using EventSourcing.Projections;
 using EventSourcing.Serialization;
 using EventSourcing.Sqlite.Internal;
 using EventSourcing.Storage;
-using Microsoft.Data.Sqlite;
 
 namespace EventSourcing.Sqlite;
 

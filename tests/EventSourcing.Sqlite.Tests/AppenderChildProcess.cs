@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using EventSourcing.Storage;
 using EventSourcing.Testing;
 
 namespace EventSourcing.Sqlite.Tests;

@@ -5,7 +5,7 @@ namespace EventSourcing.Sqlite.Tests;
 
 /// <summary>
 /// The test assembly's entry point: xunit's usual one, plus one verb that makes the assembly the child
-/// process of <see cref="TwoProcessTests"/> (a second OS process appending to the same database file).
+/// process of <see cref="SqliteBackendTests"/> (a second OS process appending to the same database file).
 /// </summary>
 internal static class Program
 {

@@ -1,4 +1,3 @@
-using EventSourcing.Sqlite;
 using Microsoft.Data.Sqlite;
 
 using Xunit;
