@@ -104,14 +104,14 @@ public sealed partial class PostgresEventStore
         AddAppendParameters(command.Parameters, streamId, expectedVersion, ids, types, data, metadata, now, single: fastSql is not null && ids.Length == 1);
         if (fastSql is not null)
         {
-            await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+            await PrepareAsync(command, cancellationToken).ConfigureAwait(false);
             return await ExecuteFastAppendAsync(command, streamId, expectedVersion.Value + ids.Length, cancellationToken).ConfigureAwait(false)
                 ?? await FallBackToFunctionAsync(command, streamId, expectedVersion, ids, types, data, metadata, now, cancellationToken).ConfigureAwait(false);
         }
 
         if (_inline.IsEmpty)
         {
-            await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+            await PrepareAsync(command, cancellationToken).ConfigureAwait(false);
             return await ExecuteAppendAsync(command, streamId, cancellationToken).ConfigureAwait(false);
         }
 
@@ -181,7 +181,7 @@ public sealed partial class PostgresEventStore
         command.CommandText = _sql.Append;
         command.Parameters.Clear();
         AddAppendParameters(command.Parameters, streamId, expectedVersion, ids, types, data, metadata, now, single: false);
-        await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+        await PrepareAsync(command, cancellationToken).ConfigureAwait(false);
         return await ExecuteAppendAsync(command, streamId, cancellationToken).ConfigureAwait(false);
     }
 

@@ -143,7 +143,7 @@ public sealed partial class PostgresEventStore
                 command.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = streamId.Value });
                 command.Parameters.Add(new NpgsqlParameter<long> { NpgsqlDbType = NpgsqlDbType.Bigint, TypedValue = next });
                 command.Parameters.Add(new NpgsqlParameter<int> { NpgsqlDbType = NpgsqlDbType.Integer, TypedValue = limit });
-                await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+                await PrepareAsync(command, cancellationToken).ConfigureAwait(false);
 
                 var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken).ConfigureAwait(false);
                 await using var readerScope = reader.ConfigureAwait(false);
@@ -200,7 +200,7 @@ public sealed partial class PostgresEventStore
                     command.Parameters.Add(new NpgsqlParameter<string[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = storedTypes });
                 }
 
-                await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+                await PrepareAsync(command, cancellationToken).ConfigureAwait(false);
 
                 var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken).ConfigureAwait(false);
                 await using var readerScope = reader.ConfigureAwait(false);

@@ -30,6 +30,9 @@ public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
     private readonly PostgresSql _sql;
     private readonly FastPathSql _fastSql;
     private readonly int _commandTimeout;
+
+    /// <summary>False behind a transaction-mode pooler (<see cref="PostgresOptions.TransactionPooling"/>): a prepared statement lives on one server connection.</summary>
+    private readonly bool _prepare;
     private InlineProjectionSet _inline = InlineProjectionSet.None;
     private volatile bool _disposed;
 
@@ -52,6 +55,7 @@ public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
         _sql = new PostgresSql(options.Schema);
         _fastSql = new FastPathSql(options.Schema);
         _commandTimeout = options.CommandTimeoutSeconds;
+        _prepare = !options.TransactionPooling;
     }
 
     /// <summary>
@@ -116,6 +120,10 @@ public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
         _disposed = true;
         return ValueTask.CompletedTask;
     }
+
+    /// <summary>Prepares the command on its connection, unless a transaction-mode pooler is in between.</summary>
+    private Task PrepareAsync(NpgsqlCommand command, CancellationToken cancellationToken) =>
+        _prepare ? command.PrepareAsync(cancellationToken) : Task.CompletedTask;
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 }

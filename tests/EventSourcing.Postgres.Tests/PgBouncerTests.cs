@@ -173,4 +173,43 @@ public sealed class PgBouncerTests(PostgresFixture fixture)
         await other.DisposeAsync();
         Assert.Equal(0L, await fixture.DataSource.ScalarAsync("select count(*) from pg_locks where locktype = 'advisory'"));
     }
+
+    [Fact]
+    public async Task Start_up_refuses_a_transaction_mode_pooler_unless_TransactionPooling_is_set_and_then_projections_follow_by_polling()
+    {
+        var pooler = await fixture.PoolerAsync(poolSize: 2);
+        var schema = PostgresFixture.NewSchemaName("startup");
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => TestProcess.StartAsync(pooler.ConnectionString, schema));
+        Assert.Contains("PostgresOptions.TransactionPooling = true", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(0L, await fixture.DataSource.ScalarAsync("select count(*) from pg_namespace where nspname = $1", schema));
+
+        // Directly, the probe sees two server processes and lets the same process start.
+        await using (var direct = await TestProcess.StartAsync(fixture.ConnectionString, schema))
+        {
+            Assert.Equal(PostgresSchemaInitializer.LatestVersion, (int)(long)(await fixture.DataSource.ScalarAsync($"select count(*) from \"{schema}\".schema_version"))!);
+        }
+
+        // With the setting: the schema service, the store, the daemon (polling; nothing listens) and the notifier all work through the pooler.
+        var totals = new TotalsProjection("pooled-totals");
+        await using var reader = await TestProcess.StartAsync(pooler.ConnectionString, schema, totals, o => o.PollInterval = TimeSpan.FromMilliseconds(50), pg => pg.TransactionPooling = true);
+        await using var writer = await TestProcess.StartAsync(pooler.ConnectionString, schema, postgres: pg => pg.TransactionPooling = true);
+        var stream = TestData.NewStream("pooled");
+        var result = await writer.Store.AppendAsync(stream, ExpectedVersion.NoStream, TestData.Increments(3), Ct);
+        await reader.Daemon.WaitForPositionAsync(totals.Name, result.Position, Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        Assert.Equal(6, totals.TotalOf(stream));
+        Assert.Equal(0L, await fixture.DataSource.ScalarAsync("select count(*) from pg_stat_activity where query like '/* eventsourcing listener */%'"));
+    }
+
+    [Fact]
+    public void TransactionPooling_refuses_Npgsql_automatic_preparation_before_any_SQL()
+    {
+        var fromString = new PostgresOptions { ConnectionString = "Host=127.0.0.1;Max Auto Prepare=20", TransactionPooling = true };
+        var error = Assert.Throws<ArgumentException>(fromString.Validate);
+        Assert.Contains("Max Auto Prepare", error.Message, StringComparison.Ordinal);
+        fromString.TransactionPooling = false;
+        fromString.Validate();
+
+        using var dataSource = NpgsqlDataSource.Create("Host=127.0.0.1;Max Auto Prepare=20");
+        Assert.Throws<ArgumentException>(new PostgresOptions { DataSource = dataSource, TransactionPooling = true }.Validate);
+    }
 }
