@@ -49,6 +49,30 @@ public sealed partial class PostgresOptions
     /// </summary>
     public TimeSpan NotificationInterval { get; set; } = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>
+    /// Set when the connections go through a pooler in TRANSACTION pooling mode (PgBouncer with
+    /// <c>pool_mode = transaction</c>, and poolers like it), where each transaction of one client
+    /// connection may run on a different server connection, shared with other clients. The backend then
+    /// prepares no statement (a prepared statement lives on one server connection: another client could
+    /// run it, or it could be missing) and keeps nothing in the session: the schema lock and the
+    /// per-stream append lock are transaction-scoped advisory locks and projection leases are rows, with
+    /// or without a pooler. LISTEN needs a session, so with this set the process does not listen for
+    /// other processes' commits: it still notifies them (<c>pg_notify</c> works through the pooler) and its
+    /// async projections poll (<c>ProjectionOptions.PollInterval</c>). A data source built from
+    /// <see cref="ConnectionString"/> then skips Npgsql's reset on close (<c>No Reset On Close</c>);
+    /// Npgsql's automatic preparation (<c>Max Auto Prepare</c>) must stay off. False by default: connections
+    /// go straight to PostgreSQL or through a session-mode pooler. While false, start-up refuses a
+    /// transaction-mode pooler that shows itself (two connections open at once served by one server process).
+    /// </summary>
+    public bool TransactionPooling { get; set; }
+
+    /// <summary>
+    /// How long a projection lease lasts without renewal, 15 seconds by default, between one second and
+    /// ten minutes. Its holder renews it every third of this; a holder that dies loses it when it expires
+    /// (by the database server's clock), and another instance takes the projection over then.
+    /// </summary>
+    public TimeSpan ProjectionLeaseDuration { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Checks the options as <c>UsePostgres</c> needs them.</summary>
     /// <exception cref="ArgumentException">An option is invalid; the message says which and why.</exception>
     public void Validate()
@@ -62,6 +86,19 @@ public sealed partial class PostgresOptions
         if (DataSource is not null && !string.IsNullOrWhiteSpace(ConnectionString))
         {
             throw new ArgumentException("PostgresOptions has both a ConnectionString and a DataSource; set only one.", nameof(ConnectionString));
+        }
+
+        if (TransactionPooling)
+        {
+            var connectionString = DataSource?.ConnectionString ?? ConnectionString!;
+            var settings = new NpgsqlConnectionStringBuilder(connectionString);
+            if (settings.MaxAutoPrepare > 0)
+            {
+                throw new ArgumentException(
+                    $"PostgresOptions.TransactionPooling is set, but the {(DataSource is null ? "connection string" : "data source")} enables Npgsql's automatic preparation " +
+                    $"(Max Auto Prepare={settings.MaxAutoPrepare}): prepared statements cannot work through a transaction-mode pooler. Remove Max Auto Prepare (or set it to 0).",
+                    DataSource is null ? nameof(ConnectionString) : nameof(DataSource));
+            }
         }
     }
 
@@ -82,6 +119,11 @@ public sealed partial class PostgresOptions
         if (NotificationInterval <= TimeSpan.Zero || NotificationInterval > TimeSpan.FromMinutes(1))
         {
             throw new ArgumentException($"PostgresOptions.NotificationInterval must be positive and at most one minute; got {NotificationInterval}.", nameof(NotificationInterval));
+        }
+
+        if (ProjectionLeaseDuration < TimeSpan.FromSeconds(1) || ProjectionLeaseDuration > TimeSpan.FromMinutes(10))
+        {
+            throw new ArgumentException($"PostgresOptions.ProjectionLeaseDuration must be between one second and ten minutes; got {ProjectionLeaseDuration}.", nameof(ProjectionLeaseDuration));
         }
     }
 

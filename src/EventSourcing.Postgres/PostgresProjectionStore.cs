@@ -9,15 +9,27 @@ namespace EventSourcing.Postgres;
 /// <summary>
 /// The PostgreSQL side of projections: each unit of work is one database transaction holding the
 /// read-model writes (through <see cref="PostgresProjectionContext"/>), the fenced checkpoint move and
-/// any dead letters; leases are session advisory locks, released when disposed or when the holder's
-/// connection dies. The lease only avoids duplicate work: the checkpoint fence is what keeps two
-/// instances from both committing.
+/// any dead letters. A lease is a row of <c>projection_leases</c> (holder and expiry by the server's clock),
+/// renewed in the background while held and deleted when disposed; a holder that dies loses it after
+/// <see cref="PostgresOptions.ProjectionLeaseDuration"/>. Rows need no session, so leases hold through a
+/// transaction-mode pooler too. The lease only avoids duplicate work: the checkpoint fence is what keeps
+/// two instances from both committing.
 /// </summary>
 public sealed class PostgresProjectionStore : IProjectionStore
 {
     private readonly PostgresBackend _backend;
     private readonly TimeProvider _time;
     private readonly PostgresLogReader _log;
+    private readonly TimeSpan _leaseDuration;
+
+    /// <summary>This instance's holder id in the lease rows: a lease it could not delete (the server was away) is its own again.</summary>
+    private readonly Guid _holder = Guid.NewGuid();
+
+    /// <summary>Per projection, whether a lease of this instance is out: the row is shared by the instance's callers.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> _held = new(StringComparer.Ordinal);
+    private readonly string _acquireLease;
+    private readonly string _renewLease;
+    private readonly string _releaseLease;
 
     /// <summary>Creates the store. No SQL runs here.</summary>
     /// <param name="dataSource">The data source; not disposed by the store.</param>
@@ -38,6 +50,16 @@ public sealed class PostgresProjectionStore : IProjectionStore
         _backend = backend;
         _time = timeProvider ?? TimeProvider.System;
         _log = new PostgresLogReader(backend, registry);
+        _leaseDuration = backend.Options.ProjectionLeaseDuration;
+        var leases = $"{backend.Sql.Quoted}.projection_leases";
+        _acquireLease = $"""
+            insert into {leases} as l (name, holder, expires_at) values ($1, $2, clock_timestamp() + $3)
+            on conflict (name) do update set holder = excluded.holder, expires_at = excluded.expires_at
+            where l.holder = excluded.holder or l.expires_at <= clock_timestamp()
+            returning true
+            """;
+        _renewLease = $"update {leases} set expires_at = clock_timestamp() + $3 where name = $1 and holder = $2";
+        _releaseLease = $"delete from {leases} where name = $1 and holder = $2";
     }
 
     /// <inheritdoc />
@@ -58,26 +80,33 @@ public sealed class PostgresProjectionStore : IProjectionStore
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Taken when no row exists, the row is this instance's, or it expired. Held until disposed while a
+    /// background renewal moves its expiry forward every third of <see cref="PostgresOptions.ProjectionLeaseDuration"/>.
+    /// </remarks>
     public async ValueTask<IAsyncDisposable?> TryAcquireLeaseAsync(string projectionName, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(projectionName);
-        var connection = await _backend.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var gate = _held.GetOrAdd(projectionName, _ => new SemaphoreSlim(1, 1));
+        if (!gate.Wait(0))
+        {
+            return null;
+        }
+
         try
         {
-            using var command = new NpgsqlCommand("select pg_try_advisory_lock(hashtextextended($1, 0))", connection) { CommandTimeout = _backend.CommandTimeout };
-            command.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = LeaseKey(projectionName) });
-            if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is true)
+            if (await LeaseCommandAsync(_acquireLease, projectionName, cancellationToken).ConfigureAwait(false) > 0)
             {
-                return new Lease(connection, LeaseKey(projectionName));
+                return new Lease(this, projectionName, gate);
             }
         }
         catch
         {
-            await connection.DisposeAsync().ConfigureAwait(false);
+            gate.Release();
             throw;
         }
 
-        await connection.DisposeAsync().ConfigureAwait(false);
+        gate.Release();
         return null;
     }
 
@@ -112,12 +141,39 @@ public sealed class PostgresProjectionStore : IProjectionStore
     public ValueTask<long> CountEventsAsync(IReadOnlyCollection<string>? eventTypes = null, CancellationToken cancellationToken = default) =>
         _log.CountAsync(eventTypes, cancellationToken);
 
-    private string LeaseKey(string projectionName) => $"eventsourcing.projection:{_backend.Sql.Schema}:{projectionName}";
-
-    /// <summary>Holds the session advisory lock on its own connection until disposed.</summary>
-    private sealed class Lease(NpgsqlConnection connection, string key) : IAsyncDisposable
+    /// <summary>Runs a lease statement (name, holder, duration) in its own short transaction; the rows it touched.</summary>
+    private async Task<int> LeaseCommandAsync(string sql, string projectionName, CancellationToken cancellationToken)
     {
+        var connection = await _backend.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        using var command = _backend.Command(sql, connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = projectionName });
+        command.Parameters.Add(new NpgsqlParameter<Guid> { NpgsqlDbType = NpgsqlDbType.Uuid, TypedValue = _holder });
+        if (sql != _releaseLease)
+        {
+            command.Parameters.Add(new NpgsqlParameter<TimeSpan> { NpgsqlDbType = NpgsqlDbType.Interval, TypedValue = _leaseDuration });
+        }
+
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A held lease: renewed in the background until disposed, then deleted.</summary>
+    private sealed class Lease : IAsyncDisposable
+    {
+        private readonly PostgresProjectionStore _store;
+        private readonly string _name;
+        private readonly SemaphoreSlim _gate;
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _renewing;
         private int _released;
+
+        public Lease(PostgresProjectionStore store, string name, SemaphoreSlim gate)
+        {
+            _store = store;
+            _name = name;
+            _gate = gate;
+            _renewing = Task.Run(() => RenewAsync(_stop.Token), CancellationToken.None);
+        }
 
         public async ValueTask DisposeAsync()
         {
@@ -128,17 +184,52 @@ public sealed class PostgresProjectionStore : IProjectionStore
 
             try
             {
-                using var command = new NpgsqlCommand("select pg_advisory_unlock(hashtextextended($1, 0))", connection);
-                command.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = key });
-                await command.ExecuteNonQueryAsync(CancellationToken.None).ConfigureAwait(false);
+                await _stop.CancelAsync().ConfigureAwait(false);
+                await _renewing.ConfigureAwait(false);
+                await _store.LeaseCommandAsync(_store._releaseLease, _name, CancellationToken.None).ConfigureAwait(false);
             }
-            catch (NpgsqlException)
+            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or IOException or TimeoutException)
             {
-                // The connection is gone, and the lock with it.
+                // The server is away: the row expires by itself (and this instance may take it again meanwhile).
             }
             finally
             {
-                await connection.DisposeAsync().ConfigureAwait(false);
+                _stop.Dispose();
+                _gate.Release();
+            }
+        }
+
+        /// <summary>
+        /// Every third of the duration, on the real clock (the expiry is by the server's); a failed renewal
+        /// is retried at the next tick. When the row is no longer this instance's (it expired and another
+        /// took it), renewing stops: the checkpoint fence keeps the two holders from both committing.
+        /// </summary>
+        private async Task RenewAsync(CancellationToken stopping)
+        {
+            var interval = _store._leaseDuration / 3;
+            while (!stopping.IsCancellationRequested)
+            {
+                try
+                {
+                    await Task.Delay(interval, TimeProvider.System, stopping).ConfigureAwait(false);
+                    if (await _store.LeaseCommandAsync(_store._renewLease, _name, stopping).ConfigureAwait(false) == 0)
+                    {
+                        return;
+                    }
+                }
+                catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The data source is gone (its owner shut down without releasing): the row expires.
+                    return;
+                }
+                catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or IOException or TimeoutException)
+                {
+                    // The next tick tries again.
+                }
             }
         }
     }

@@ -9,8 +9,8 @@ namespace EventSourcing.Postgres;
 /// <summary>
 /// Creates and upgrades the backend's schema from numbered, forward-only scripts embedded in the
 /// package, recording each applied script's version and checksum in <c>schema_version</c>. Safe when
-/// several processes start at once: they queue on a PostgreSQL advisory lock and the later ones find
-/// nothing left to do.
+/// several processes start at once, directly or through a transaction-mode pooler: they queue on a
+/// transaction-scoped PostgreSQL advisory lock and the later ones find nothing left to do.
 /// </summary>
 public sealed class PostgresSchemaInitializer
 {
@@ -42,8 +42,9 @@ public sealed class PostgresSchemaInitializer
     private string VersionTable => $"{_sql.Quoted}.schema_version";
 
     /// <summary>
-    /// Creates the schema or applies the scripts it is missing, each in its own transaction, under a
-    /// session advisory lock keyed on the schema name. Idempotent. Also aligns the event log with the
+    /// Creates the schema or applies the scripts it is missing, all in one transaction that first takes a
+    /// transaction-scoped advisory lock keyed on the schema name (so it also serialises through a
+    /// transaction-mode pooler, and nothing is left held if the process dies). Idempotent; all or nothing. Also aligns the event log with the
     /// cluster's transaction counter when the database was restored or moved into a cluster whose
     /// counter is lower than the log's ids (global-log positions then stay ordered and nothing is skipped).
     /// </summary>
@@ -54,47 +55,35 @@ public sealed class PostgresSchemaInitializer
     {
         var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
+        var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using var transactionScope = transaction.ConfigureAwait(false);
+
+        // Transaction-scoped: released by the commit or the rollback (also when the connection dies), and
+        // it holds through a transaction-mode pooler, which keeps a transaction on one server connection.
         // Waiting for another process's migration is not bounded by the command timeout; cancellation still applies.
-        await ExecuteAsync(connection, "select pg_advisory_lock(hashtextextended($1, 0))", LockKey, cancellationToken, timeout: 0).ConfigureAwait(false);
-        try
+        await ExecuteAsync(connection, transaction, "select pg_advisory_xact_lock(hashtextextended($1, 0))", LockKey, cancellationToken, timeout: 0).ConfigureAwait(false);
+        await ExecuteAsync(connection, transaction, $"create schema if not exists {_sql.Quoted}; {VersionTableDdl()}", parameter: null, cancellationToken).ConfigureAwait(false);
+        var applied = await ReadAppliedAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+        foreach (var script in SchemaScript.All)
         {
-            await ExecuteAsync(connection, $"create schema if not exists {_sql.Quoted}; {VersionTableDdl()}", parameter: null, cancellationToken).ConfigureAwait(false);
-            var applied = await ReadAppliedAsync(connection, cancellationToken).ConfigureAwait(false);
-            foreach (var script in SchemaScript.All)
+            if (applied.TryGetValue(script.Version, out var checksum))
             {
-                if (applied.TryGetValue(script.Version, out var checksum))
-                {
-                    EnsureSameChecksum(script, checksum);
-                    continue;
-                }
-
-                var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-                await using var transactionScope = transaction.ConfigureAwait(false);
-                using (var command = new NpgsqlCommand(script.Render(_sql.Quoted), connection, transaction) { CommandTimeout = _commandTimeout })
-                {
-                    await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                }
-
-                using (var record = new NpgsqlCommand($"insert into {VersionTable} (version, name, checksum) values ($1, $2, $3)", connection, transaction) { CommandTimeout = _commandTimeout })
-                {
-                    record.Parameters.Add(new NpgsqlParameter<int> { NpgsqlDbType = NpgsqlDbType.Integer, TypedValue = script.Version });
-                    record.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = script.Name });
-                    record.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = script.Checksum });
-                    await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                }
-
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                EnsureSameChecksum(script, checksum);
+                continue;
             }
 
-            // After a restore or move into a cluster with a lower transaction counter, new log ids must
-            // still sort after the stored ones: before any append, raise the log's offset if needed.
-            await ExecuteAsync(connection, _sql.AlignLog, parameter: null, cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, transaction, script.Render(_sql.Quoted), parameter: null, cancellationToken).ConfigureAwait(false);
+            using var record = new NpgsqlCommand($"insert into {VersionTable} (version, name, checksum) values ($1, $2, $3)", connection, transaction) { CommandTimeout = _commandTimeout };
+            record.Parameters.Add(new NpgsqlParameter<int> { NpgsqlDbType = NpgsqlDbType.Integer, TypedValue = script.Version });
+            record.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = script.Name });
+            record.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = script.Checksum });
+            await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
-        finally
-        {
-            // Closing the connection would release the lock too, but a pooled connection stays open.
-            await ExecuteAsync(connection, "select pg_advisory_unlock(hashtextextended($1, 0))", LockKey, CancellationToken.None).ConfigureAwait(false);
-        }
+
+        // After a restore or move into a cluster with a lower transaction counter, new log ids must
+        // still sort after the stored ones: before any append, raise the log's offset if needed.
+        await ExecuteAsync(connection, transaction, _sql.AlignLog, parameter: null, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -122,7 +111,7 @@ public sealed class PostgresSchemaInitializer
             }
         }
 
-        var applied = await ReadAppliedAsync(connection, cancellationToken).ConfigureAwait(false);
+        var applied = await ReadAppliedAsync(connection, transaction: null, cancellationToken).ConfigureAwait(false);
         foreach (var script in SchemaScript.All)
         {
             if (!applied.TryGetValue(script.Version, out var checksum))
@@ -190,6 +179,7 @@ public sealed class PostgresSchemaInitializer
             grant select, insert, update, delete on {s}.snapshots to {r};
             grant select, insert, update on {s}.checkpoints to {r};
             grant select, insert on {s}.dead_letters to {r};
+            grant select, insert, update, delete on {s}.projection_leases to {r};
             grant select on {s}.schema_version to {r};
             grant execute on function {s}.append(text, bigint, uuid[], text[], json[], json[], timestamptz) to {r};
             grant execute on function {s}.log_offset(), {s}.log_tx_id(), {s}.log_horizon() to {r};
@@ -217,10 +207,10 @@ public sealed class PostgresSchemaInitializer
         }
     }
 
-    private async Task<Dictionary<int, string>> ReadAppliedAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    private async Task<Dictionary<int, string>> ReadAppliedAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, CancellationToken cancellationToken)
     {
         var applied = new Dictionary<int, string>();
-        using var command = new NpgsqlCommand($"select version, checksum from {VersionTable}", connection) { CommandTimeout = _commandTimeout };
+        using var command = new NpgsqlCommand($"select version, checksum from {VersionTable}", connection, transaction) { CommandTimeout = _commandTimeout };
         var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await using var readerScope = reader.ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -231,9 +221,9 @@ public sealed class PostgresSchemaInitializer
         return applied;
     }
 
-    private async Task ExecuteAsync(NpgsqlConnection connection, string sql, string? parameter, CancellationToken cancellationToken, int? timeout = null)
+    private async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, string? parameter, CancellationToken cancellationToken, int? timeout = null)
     {
-        using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = timeout ?? _commandTimeout };
+        using var command = new NpgsqlCommand(sql, connection, transaction) { CommandTimeout = timeout ?? _commandTimeout };
         if (parameter is not null)
         {
             command.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = parameter });

@@ -1,3 +1,4 @@
+using Npgsql;
 using EventSourcing.Testing;
 using EventSourcing.Projections;
 using EventSourcing.Serialization;
@@ -53,5 +54,71 @@ public sealed class PostgresStressConformance(PostgresFixture fixture) : StressC
         // An empty log: a schema of its own.
         var options = await fixture.CreateSchemaAsync("stress");
         return (new PostgresEventStore(fixture.DataSource, registry, options), new PostgresProjectionStore(fixture.DataSource, TestData.NewRegistry(), options));
+    }
+}
+
+/// <summary>
+/// The conformance kit again, through a real PgBouncer in transaction pooling mode with few server
+/// connections (so clients share them), with <see cref="PostgresOptions.TransactionPooling"/> set.
+/// </summary>
+internal static class Pooled
+{
+    /// <summary>Server connections of the conformance pooler: few, so clients share them; enough for the suites' concurrent transactions.</summary>
+    public const int PoolSize = 3;
+
+    public static async Task<(NpgsqlDataSource DataSource, PostgresOptions Options)> ForAsync(PostgresFixture fixture, PostgresOptions schema)
+    {
+        var pooler = await fixture.PoolerAsync(PoolSize);
+        var options = new PostgresOptions { Schema = schema.Schema, TransactionPooling = true };
+        return (Sources.GetOrAdd(pooler.ConnectionString, s => NpgsqlDataSource.Create(s)), options);
+    }
+
+    /// <summary>One data source per pooler for the whole run (disposed with the process, like the pooler's clients).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, NpgsqlDataSource> Sources = new();
+}
+
+public sealed class PooledEventStoreConformance(PostgresFixture fixture) : EventStoreConformance
+{
+    protected override async ValueTask<IEventStore> CreateEventStoreAsync(EventTypeRegistry registry, TimeProvider timeProvider)
+    {
+        var (dataSource, options) = await Pooled.ForAsync(fixture, await fixture.SchemaForAsync(GetType()));
+        return new PostgresEventStore(dataSource, registry, options, timeProvider);
+    }
+}
+
+public sealed class PooledSnapshotStoreConformance(PostgresFixture fixture) : SnapshotStoreConformance
+{
+    protected override async ValueTask<ISnapshotStore> CreateSnapshotStoreAsync()
+    {
+        var (dataSource, options) = await Pooled.ForAsync(fixture, await fixture.SchemaForAsync(GetType()));
+        return new PostgresSnapshotStore(dataSource, options);
+    }
+}
+
+public sealed class PooledCheckpointStoreConformance(PostgresFixture fixture) : CheckpointStoreConformance
+{
+    protected override async ValueTask<ICheckpointStore> CreateCheckpointStoreAsync()
+    {
+        var (dataSource, options) = await Pooled.ForAsync(fixture, await fixture.SchemaForAsync(GetType()));
+        return new PostgresCheckpointStore(dataSource, options);
+    }
+}
+
+public sealed class PooledRepositoryConformance(PostgresFixture fixture) : RepositoryConformance
+{
+    protected override async ValueTask<(IEventStore Events, ISnapshotStore Snapshots)> CreateStoresAsync(EventTypeRegistry registry, TimeProvider timeProvider)
+    {
+        var (dataSource, options) = await Pooled.ForAsync(fixture, await fixture.SchemaForAsync(GetType()));
+        return (new PostgresEventStore(dataSource, registry, options, timeProvider), new PostgresSnapshotStore(dataSource, options));
+    }
+}
+
+public sealed class PooledProjectionConformance(PostgresFixture fixture) : ProjectionConformance
+{
+    protected override async ValueTask<(IEventStore Events, IProjectionStore Projections)> CreateBackendAsync(EventTypeRegistry registry, IReadOnlyList<IProjection> inlineProjections)
+    {
+        var (dataSource, options) = await Pooled.ForAsync(fixture, await fixture.CreateSchemaAsync("pooled_projections"));
+        var events = new PostgresEventStore(dataSource, registry, options) { InlineProjections = inlineProjections };
+        return (events, new PostgresProjectionStore(dataSource, TestData.NewRegistry(), options));
     }
 }

@@ -57,12 +57,19 @@ public sealed class DaemonRobustnessTests(PostgresFixture fixture)
         await parked.Task.WaitAsync(Generous, Ct);
 
         // The unit of work is open (its rows written, not committed) when every connection of the daemon
-        // — that one, the lease's, the idle ones in its pool — is terminated.
-        Assert.Equal(1L, await fixture.DataSource.ScalarAsync("select count(*) from pg_stat_activity where application_name = $1 and state = 'idle in transaction'", applicationName));
-        Assert.Equal(100L, await fixture.DataSource.ScalarAsync($"select count(*) from {table}"));
-        var killed = await fixture.DataSource.ScalarAsync("select count(pg_terminate_backend(pid)) from pg_stat_activity where application_name = $1", applicationName);
-        Assert.True(killed is >= 2L, $"terminated {killed}");
-        release.SetResult();
+        // — that one and the idle ones in its pool (the lease is a row: it holds none) — is terminated.
+        // A failed check still releases the handler, so the daemon can stop and the test ends.
+        try
+        {
+            Assert.Equal(1L, await fixture.DataSource.ScalarAsync("select count(*) from pg_stat_activity where application_name = $1 and state = 'idle in transaction'", applicationName));
+            Assert.Equal(100L, await fixture.DataSource.ScalarAsync($"select count(*) from {table}"));
+            var killed = await fixture.DataSource.ScalarAsync("select count(pg_terminate_backend(pid)) from pg_stat_activity where application_name = $1", applicationName);
+            Assert.True(killed is >= 1L, $"terminated {killed}");
+        }
+        finally
+        {
+            release.TrySetResult();
+        }
 
         var head = await store.GetHeadPositionAsync(Ct);
         await daemon.WaitForPositionAsync(projection.Name, head, Ct).WaitAsync(Generous, Ct);

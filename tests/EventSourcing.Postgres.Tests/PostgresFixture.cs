@@ -19,6 +19,7 @@ namespace EventSourcing.Postgres.Tests;
 public sealed class PostgresFixture : IAsyncLifetime
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<PostgresOptions>>> _schemas = new();
+    private readonly ConcurrentDictionary<int, Lazy<Task<PgBouncer>>> _poolers = new();
     private PostgresServer? _server;
     private NpgsqlDataSource? _dataSource;
     private string? _database;
@@ -38,6 +39,15 @@ public sealed class PostgresFixture : IAsyncLifetime
         ConnectionString = await _server.CreateDatabaseAsync(_database, TestContext.Current.CancellationToken);
         _dataSource = NpgsqlDataSource.Create(ConnectionString);
     }
+
+    /// <summary>
+    /// A PgBouncer in transaction pooling mode in front of the test database, with <paramref name="poolSize"/>
+    /// server connections (started on first use, one per pool size, stopped with the fixture). Never
+    /// skipped: without the pgbouncer binary the tests that need it fail with a message saying how to
+    /// install it.
+    /// </summary>
+    public Task<PgBouncer> PoolerAsync(int poolSize) =>
+        _poolers.GetOrAdd(poolSize, size => new Lazy<Task<PgBouncer>>(() => PgBouncer.StartAsync(ConnectionString, size))).Value;
 
     /// <summary>The schema of one test class (created and migrated on first use).</summary>
     public Task<PostgresOptions> SchemaForAsync(Type testClass) =>
@@ -60,6 +70,18 @@ public sealed class PostgresFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var pooler in _poolers.Values.Where(p => p.IsValueCreated))
+        {
+            try
+            {
+                await (await pooler.Value).DisposeAsync();
+            }
+            catch (InvalidOperationException)
+            {
+                // It never started; the test that asked for it failed with the reason.
+            }
+        }
+
         if (_dataSource is not null)
         {
             await _dataSource.DisposeAsync();

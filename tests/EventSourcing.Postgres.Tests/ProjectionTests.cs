@@ -67,7 +67,7 @@ public sealed class ProjectionTests(PostgresFixture fixture)
     }
 
     [Fact]
-    public async Task A_lease_is_exclusive_across_connections_and_freed_when_its_holder_goes()
+    public async Task A_lease_is_exclusive_across_instances_and_taken_over_once_its_holder_stops_renewing()
     {
         var options = await fixture.SchemaForAsync(GetType());
         await using var other = NpgsqlDataSource.Create(fixture.ConnectionString);
@@ -85,10 +85,48 @@ public sealed class ProjectionTests(PostgresFixture fixture)
         var taken = await theirs.TryAcquireLeaseAsync("leased", Ct);
         Assert.NotNull(taken);
 
-        // The holder's connection dies: the lease goes with it.
-        await fixture.DataSource.ExecuteAsync("select pg_terminate_backend(pid) from pg_locks where locktype = 'advisory' and pid <> pg_backend_pid() and granted");
-        await TestSupport.WaitUntilAsync(async () => await mine.TryAcquireLeaseAsync("leased", Ct) is { } again && await Release(again));
+        // The holder stops renewing (it died): once the row expires, by the server's clock, another takes it.
+        Assert.Null(await mine.TryAcquireLeaseAsync("leased", Ct));
+        await fixture.DataSource.ExecuteAsync($"update \"{options.Schema}\".projection_leases set expires_at = clock_timestamp() - interval '1 second' where name = 'leased'");
+        var again = await mine.TryAcquireLeaseAsync("leased", Ct);
+        Assert.NotNull(again);
+        Assert.Null(await theirs.TryAcquireLeaseAsync("leased", Ct));
+        await again.DisposeAsync();
+
+        // The old holder's disposal deletes only its own row, not the new holder's.
         await taken.DisposeAsync();
+        var last = await theirs.TryAcquireLeaseAsync("leased", Ct);
+        Assert.NotNull(last);
+        await last.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_held_lease_is_renewed_past_its_duration_and_a_holder_that_stops_renewing_loses_it_when_it_expires()
+    {
+        var options = await fixture.SchemaForAsync(GetType());
+        var shortLease = new PostgresOptions { Schema = options.Schema, ProjectionLeaseDuration = TimeSpan.FromSeconds(1) };
+        await using var other = NpgsqlDataSource.Create(fixture.ConnectionString);
+        var mine = new PostgresProjectionStore(fixture.DataSource, TestData.NewRegistry(), shortLease);
+        var theirs = new PostgresProjectionStore(other, TestData.NewRegistry(), shortLease);
+
+        var lease = await mine.TryAcquireLeaseAsync("renewed", Ct);
+        Assert.NotNull(lease);
+        var firstExpiry = (DateTime)(await fixture.DataSource.ScalarAsync($"select expires_at from \"{options.Schema}\".projection_leases where name = 'renewed'"))!;
+
+        // Renewed every third of a second: its expiry moves forward and nobody else gets it meanwhile.
+        await TestSupport.WaitUntilAsync(async () =>
+            (DateTime)(await fixture.DataSource.ScalarAsync($"select expires_at from \"{options.Schema}\".projection_leases where name = 'renewed'"))! > firstExpiry.AddSeconds(1));
+        Assert.Null(await theirs.TryAcquireLeaseAsync("renewed", Ct));
+
+        // Its holder goes away without releasing (the pool that renews it is disposed): it expires and is taken.
+        await using (var dying = NpgsqlDataSource.Create(fixture.ConnectionString))
+        {
+            var gone = await new PostgresProjectionStore(dying, TestData.NewRegistry(), shortLease).TryAcquireLeaseAsync("abandoned", Ct);
+            Assert.NotNull(gone);
+        }
+
+        await TestSupport.WaitUntilAsync(async () => await theirs.TryAcquireLeaseAsync("abandoned", Ct) is { } taken && await Release(taken));
+        await lease.DisposeAsync();
     }
 
     private static async Task<bool> Release(IAsyncDisposable lease)

@@ -41,6 +41,11 @@ internal sealed class PostgresBackend
     public NpgsqlCommand Command(string sql, NpgsqlConnection connection, NpgsqlTransaction? transaction = null) =>
         new(sql, connection, transaction) { CommandTimeout = CommandTimeout };
 
-    /// <summary>Prepares a hot statement (appends, paged reads) on its connection: the one place that decides to.</summary>
-    public Task PrepareAsync(NpgsqlCommand command, CancellationToken cancellationToken) => command.PrepareAsync(cancellationToken);
+    /// <summary>
+    /// Prepares a hot statement (appends, paged reads) on its connection: the one place that decides to.
+    /// Never behind a transaction-mode pooler (<see cref="PostgresOptions.TransactionPooling"/>): a prepared
+    /// statement lives on one server connection, which the pooler hands to other clients between transactions.
+    /// </summary>
+    public Task PrepareAsync(NpgsqlCommand command, CancellationToken cancellationToken) =>
+        Options.TransactionPooling ? Task.CompletedTask : command.PrepareAsync(cancellationToken);
 }

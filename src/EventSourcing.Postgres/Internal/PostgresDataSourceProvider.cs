@@ -25,12 +25,29 @@ internal sealed class PostgresDataSourceProvider(PostgresOptions options) : IAsy
                 if (_owned is null)
                 {
                     options.Validate();
-                    _owned = NpgsqlDataSource.Create(options.ConnectionString!);
+                    _owned = Build(options);
                 }
 
                 return _owned;
             }
         }
+    }
+
+    /// <summary>
+    /// Behind a transaction-mode pooler, Npgsql's reset on close (<c>DISCARD ALL</c>, sent with the next
+    /// use) would run on whichever server connection that use lands on, another client's session: it is
+    /// skipped. Automatic preparation stays off (<see cref="PostgresOptions.Validate"/> refuses it).
+    /// </summary>
+    private static NpgsqlDataSource Build(PostgresOptions options)
+    {
+        if (!options.TransactionPooling)
+        {
+            return NpgsqlDataSource.Create(options.ConnectionString!);
+        }
+
+        var builder = new NpgsqlDataSourceBuilder(options.ConnectionString);
+        builder.ConnectionStringBuilder.NoResetOnClose = true;
+        return builder.Build();
     }
 
     public async ValueTask DisposeAsync()

@@ -77,6 +77,14 @@ internal sealed partial class PostgresNotificationService : IHostedService, IAsy
             return;
         }
 
+        if (_options.TransactionPooling)
+        {
+            // LISTEN belongs to a session; through a transaction-mode pooler it would be registered on
+            // whichever server connection the statement ran on, and heard by nobody.
+            LogNotListening(_logger, ChannelName);
+            return;
+        }
+
         Npgsql.NpgsqlConnection? first = null;
         try
         {
@@ -128,6 +136,9 @@ internal sealed partial class PostgresNotificationService : IHostedService, IAsy
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Listening on channel {Channel} failed; async projections poll until it is back. Reconnecting.")]
     private static partial void LogListenFailed(ILogger logger, Exception exception, string channel);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Not listening on channel {Channel}: PostgresOptions.TransactionPooling is set and LISTEN needs a session, which a transaction-mode pooler does not keep. Async projections poll (ProjectionOptions.PollInterval); this process still notifies others.")]
+    private static partial void LogNotListening(ILogger logger, string channel);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Listening on channel {Channel}.")]
     private static partial void LogListening(ILogger logger, string channel);

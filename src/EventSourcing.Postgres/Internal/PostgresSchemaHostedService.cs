@@ -3,16 +3,28 @@ using Microsoft.Extensions.Hosting;
 
 namespace EventSourcing.Postgres.Internal;
 
-/// <summary>At start: validates the options (before any SQL), then applies or verifies the schema.</summary>
+/// <summary>
+/// At start: validates the options (before any SQL), refuses a transaction-mode pooler that shows itself
+/// while <see cref="PostgresOptions.TransactionPooling"/> is off, then applies or verifies the schema.
+/// </summary>
 internal sealed class PostgresSchemaHostedService(PostgresOptions options, IServiceProvider services) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         options.Validate();
+        if (!options.TransactionPooling)
+        {
+            var dataSource = services.GetRequiredService<PostgresDataSourceProvider>().DataSource;
+            if (await TransactionPoolerProbe.SharedBackendAsync(dataSource, options.CommandTimeoutSeconds, cancellationToken).ConfigureAwait(false) is { } pid)
+            {
+                throw TransactionPoolerProbe.Refusal(pid);
+            }
+        }
+
         var initializer = services.GetRequiredService<PostgresSchemaInitializer>();
-        return options.SchemaMode == SchemaMode.CreateOrUpdate
+        await (options.SchemaMode == SchemaMode.CreateOrUpdate
             ? initializer.ApplyAsync(cancellationToken)
-            : initializer.VerifyAsync(cancellationToken);
+            : initializer.VerifyAsync(cancellationToken)).ConfigureAwait(false);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
