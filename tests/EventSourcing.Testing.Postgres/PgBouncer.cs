@@ -23,6 +23,7 @@ public sealed class PgBouncer : IAsyncDisposable
     private readonly string _root;
     private readonly int _pid;
     private readonly EventHandler _onExit;
+    private readonly PosixSignalRegistration[] _onSignal;
     private int _stopped;
 
     private PgBouncer(string root, int pid, string connectionString, int port)
@@ -33,6 +34,11 @@ public sealed class PgBouncer : IAsyncDisposable
         Port = port;
         _onExit = (_, _) => Stop();
         AppDomain.CurrentDomain.ProcessExit += _onExit;
+
+        // ProcessExit does not run when the process is terminated by a signal: stop the pooler first.
+        _onSignal = OperatingSystem.IsWindows()
+            ? []
+            : [.. new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGHUP, PosixSignal.SIGQUIT }.Select(signal => PosixSignalRegistration.Create(signal, _ => Stop()))];
     }
 
     /// <summary>The connection string through the pooler: the server's database, user and password, the pooler's port.</summary>
@@ -139,6 +145,11 @@ public sealed class PgBouncer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         AppDomain.CurrentDomain.ProcessExit -= _onExit;
+        foreach (var registration in _onSignal)
+        {
+            registration.Dispose();
+        }
+
         if (Interlocked.Exchange(ref _stopped, 1) != 0)
         {
             return;
