@@ -23,9 +23,9 @@ internal sealed partial class LocalCluster
         {
             ["PGHOST"] = connection.Host ?? "127.0.0.1",
             ["PGPORT"] = connection.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["PGUSER"] = connection.Username ?? OsUser,
+            ["PGUSER"] = connection.Username ?? StopOnExit.OsUser,
             ["PGPASSWORD"] = connection.Password ?? string.Empty,
         };
-        return RunAsync(Path.Combine(_bin, tool), arguments, IsRoot, cancellationToken, environment);
+        return RunAsync(Path.Combine(_bin, tool), arguments, StopOnExit.IsRoot, cancellationToken, environment);
     }
 }

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
 namespace EventSourcing.Testing.Postgres;
@@ -17,12 +16,10 @@ namespace EventSourcing.Testing.Postgres;
 internal sealed partial class LocalCluster : IAsyncDisposable
 {
     private const string DirectoryPrefix = "eventsourcing-pg-";
-    private const string OsUser = "postgres";
     private readonly string _bin;
     private readonly string _root;
     private readonly string _serverOptions;
-    private readonly EventHandler _onExit;
-    private readonly PosixSignalRegistration[] _onSignal;
+    private readonly StopOnExit _stopOnExit;
     private int _stopped;
 
     private LocalCluster(string bin, string root, string serverOptions, string connectionString)
@@ -31,19 +28,10 @@ internal sealed partial class LocalCluster : IAsyncDisposable
         _root = root;
         _serverOptions = serverOptions;
         ConnectionString = connectionString;
-        _onExit = (_, _) => Stop();
-        AppDomain.CurrentDomain.ProcessExit += _onExit;
-
-        // ProcessExit does not run when the process is terminated by a signal; stop the cluster first,
-        // then let the signal take its default course.
-        _onSignal = OperatingSystem.IsWindows()
-            ? []
-            : [.. new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGHUP, PosixSignal.SIGQUIT }.Select(signal => PosixSignalRegistration.Create(signal, _ => Stop()))];
+        _stopOnExit = new StopOnExit(Stop);
     }
 
     public string ConnectionString { get; }
-
-    private static bool IsRoot => Environment.UserName == "root" || GetEuid() == 0;
 
     private string DataDirectory => Path.Combine(_root, "data");
 
@@ -88,7 +76,7 @@ internal sealed partial class LocalCluster : IAsyncDisposable
     /// </param>
     public static async Task<LocalCluster> StartAsync(string bin, CancellationToken cancellationToken, uint transactionEpoch = 0)
     {
-        var tempRoot = IsRoot ? "/tmp" : Path.GetTempPath();
+        var tempRoot = StopOnExit.IsRoot ? "/tmp" : Path.GetTempPath();
         await RemoveAbandonedAsync(bin, tempRoot).ConfigureAwait(false);
 
         var root = Path.Combine(tempRoot, DirectoryPrefix + Guid.NewGuid().ToString("N")[..12]);
@@ -99,16 +87,16 @@ internal sealed partial class LocalCluster : IAsyncDisposable
             var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
             var passwordFile = Path.Combine(root, "pwfile");
             await File.WriteAllTextAsync(passwordFile, password + "\n", cancellationToken).ConfigureAwait(false);
-            if (IsRoot)
+            if (StopOnExit.IsRoot)
             {
-                await RunAsync("chown", ["-R", $"{OsUser}:{OsUser}", root], asPostgres: false, cancellationToken).ConfigureAwait(false);
+                await RunAsync("chown", ["-R", $"{StopOnExit.OsUser}:{StopOnExit.OsUser}", root], asPostgres: false, cancellationToken).ConfigureAwait(false);
             }
 
             var data = Path.Combine(root, "data");
-            await RunAsync(Path.Combine(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=scram-sha-256", $"--pwfile={passwordFile}", "-E", "UTF8", "--no-locale", "--no-sync"], IsRoot, cancellationToken).ConfigureAwait(false);
+            await RunAsync(Path.Combine(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=scram-sha-256", $"--pwfile={passwordFile}", "-E", "UTF8", "--no-locale", "--no-sync"], StopOnExit.IsRoot, cancellationToken).ConfigureAwait(false);
             if (transactionEpoch != 0)
             {
-                await RunAsync(Path.Combine(bin, "pg_resetwal"), ["-e", transactionEpoch.ToString(CultureInfo.InvariantCulture), "-D", data], IsRoot, cancellationToken).ConfigureAwait(false);
+                await RunAsync(Path.Combine(bin, "pg_resetwal"), ["-e", transactionEpoch.ToString(CultureInfo.InvariantCulture), "-D", data], StopOnExit.IsRoot, cancellationToken).ConfigureAwait(false);
             }
 
             // A free port can be taken between probing and binding; try a few.
@@ -120,7 +108,7 @@ internal sealed partial class LocalCluster : IAsyncDisposable
                     "-c fsync=on", "-c max_connections=300", "-c shared_buffers=128MB"]);
                 try
                 {
-                    await RunAsync(Path.Combine(bin, "pg_ctl"), StartArguments(root, options), IsRoot, cancellationToken).ConfigureAwait(false);
+                    await RunAsync(Path.Combine(bin, "pg_ctl"), StartArguments(root, options), StopOnExit.IsRoot, cancellationToken).ConfigureAwait(false);
                     var connectionString = $"Host=127.0.0.1;Port={port};Username=postgres;Password={password};Database=postgres";
                     return new LocalCluster(bin, root, options, connectionString);
                 }
@@ -144,22 +132,18 @@ internal sealed partial class LocalCluster : IAsyncDisposable
     public async Task RestartAsync(TimeSpan downtime, CancellationToken cancellationToken)
     {
         var pgCtl = Path.Combine(_bin, "pg_ctl");
-        await RunAsync(pgCtl, ["stop", "-D", DataDirectory, "-m", "fast", "-w", "-t", "60"], IsRoot, cancellationToken).ConfigureAwait(false);
+        await RunAsync(pgCtl, ["stop", "-D", DataDirectory, "-m", "fast", "-w", "-t", "60"], StopOnExit.IsRoot, cancellationToken).ConfigureAwait(false);
         if (downtime > TimeSpan.Zero)
         {
             await Task.Delay(downtime, cancellationToken).ConfigureAwait(false);
         }
 
-        await RunAsync(pgCtl, StartArguments(_root, _serverOptions), IsRoot, cancellationToken).ConfigureAwait(false);
+        await RunAsync(pgCtl, StartArguments(_root, _serverOptions), StopOnExit.IsRoot, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
     {
-        AppDomain.CurrentDomain.ProcessExit -= _onExit;
-        foreach (var registration in _onSignal)
-        {
-            registration.Dispose();
-        }
+        _stopOnExit.Dispose();
 
         if (Interlocked.Exchange(ref _stopped, 1) == 0)
         {
@@ -182,7 +166,7 @@ internal sealed partial class LocalCluster : IAsyncDisposable
         {
             try
             {
-                await RunAsync(Path.Combine(bin, "pg_ctl"), ["stop", "-D", data, "-m", "fast", "-w", "-t", "60"], IsRoot, CancellationToken.None).ConfigureAwait(false);
+                await RunAsync(Path.Combine(bin, "pg_ctl"), ["stop", "-D", data, "-m", "fast", "-w", "-t", "60"], StopOnExit.IsRoot, CancellationToken.None).ConfigureAwait(false);
             }
             catch (InvalidOperationException)
             {
@@ -278,7 +262,7 @@ internal sealed partial class LocalCluster : IAsyncDisposable
         if (asPostgres)
         {
             start.FileName = File.Exists("/usr/sbin/runuser") ? "/usr/sbin/runuser" : "runuser";
-            foreach (var a in (string[])["-u", OsUser, "--", file])
+            foreach (var a in (string[])["-u", StopOnExit.OsUser, "--", file])
             {
                 start.ArgumentList.Add(a);
             }
@@ -325,7 +309,4 @@ internal sealed partial class LocalCluster : IAsyncDisposable
         var lines = File.ReadAllLines(arguments[index + 1]);
         return string.Join(" | ", lines.TakeLast(5));
     }
-
-    [DllImport("libc", EntryPoint = "geteuid")]
-    private static extern uint GetEuid();
 }

@@ -19,11 +19,9 @@ public sealed class PgBouncer : IAsyncDisposable
     /// <summary>The environment variable naming the pgbouncer binary; /usr/sbin/pgbouncer (Debian's package) or the PATH otherwise.</summary>
     public const string BinaryVariable = "EVENTSOURCING_TEST_PGBOUNCER";
 
-    private const string OsUser = "postgres";
     private readonly string _root;
     private readonly int _pid;
-    private readonly EventHandler _onExit;
-    private readonly PosixSignalRegistration[] _onSignal;
+    private readonly StopOnExit _stopOnExit;
     private int _stopped;
 
     private PgBouncer(string root, int pid, string connectionString, int port)
@@ -32,13 +30,7 @@ public sealed class PgBouncer : IAsyncDisposable
         _pid = pid;
         ConnectionString = connectionString;
         Port = port;
-        _onExit = (_, _) => Stop();
-        AppDomain.CurrentDomain.ProcessExit += _onExit;
-
-        // ProcessExit does not run when the process is terminated by a signal: stop the pooler first.
-        _onSignal = OperatingSystem.IsWindows()
-            ? []
-            : [.. new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT, PosixSignal.SIGHUP, PosixSignal.SIGQUIT }.Select(signal => PosixSignalRegistration.Create(signal, _ => Stop()))];
+        _stopOnExit = new StopOnExit(Stop);
     }
 
     /// <summary>The connection string through the pooler: the server's database, user and password, the pooler's port.</summary>
@@ -82,11 +74,11 @@ public sealed class PgBouncer : IAsyncDisposable
             $"No pgbouncer binary (/usr/sbin/pgbouncer, the PATH, or {BinaryVariable}); install it with `apt-get install -y pgbouncer` (and stop the service it starts).");
         var server = new NpgsqlConnectionStringBuilder(serverConnectionString);
         var version = await VersionAsync(binary, cancellationToken).ConfigureAwait(false);
-        var root = Path.Combine(IsRoot ? "/tmp" : Path.GetTempPath(), "eventsourcing-pgbouncer-" + Guid.NewGuid().ToString("N")[..12]);
+        var root = Path.Combine(StopOnExit.IsRoot ? "/tmp" : Path.GetTempPath(), "eventsourcing-pgbouncer-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(root);
         try
         {
-            var user = server.Username ?? OsUser;
+            var user = server.Username ?? StopOnExit.OsUser;
             await File.WriteAllTextAsync(Path.Combine(root, "userlist.txt"), $"\"{user}\" \"{server.Password}\"\n", cancellationToken).ConfigureAwait(false);
             for (var attempt = 1; ; attempt++)
             {
@@ -114,16 +106,16 @@ public sealed class PgBouncer : IAsyncDisposable
                     $"logfile = {Path.Combine(root, "pgbouncer.log")}",
                     "",
                 ]), cancellationToken).ConfigureAwait(false);
-                if (IsRoot)
+                if (StopOnExit.IsRoot)
                 {
-                    await RunAsync("chown", ["-R", $"{OsUser}:{OsUser}", root], cancellationToken).ConfigureAwait(false);
+                    await RunAsync("chown", ["-R", $"{StopOnExit.OsUser}:{StopOnExit.OsUser}", root], cancellationToken).ConfigureAwait(false);
                 }
 
                 try
                 {
                     // In the foreground (-q: logging to its log file only), so this process's child is pgbouncer
                     // itself and its PID is known; -u drops root.
-                    var pid = await LaunchAsync(binary, IsRoot ? ["-q", "-u", OsUser, ini] : ["-q", ini], port, Path.Combine(root, "pgbouncer.log"), cancellationToken).ConfigureAwait(false);
+                    var pid = await LaunchAsync(binary, StopOnExit.IsRoot ? ["-q", "-u", StopOnExit.OsUser, ini] : ["-q", ini], port, Path.Combine(root, "pgbouncer.log"), cancellationToken).ConfigureAwait(false);
                     var client = new NpgsqlConnectionStringBuilder(serverConnectionString) { Host = "127.0.0.1", Port = port };
                     return new PgBouncer(root, pid, client.ConnectionString, port);
                 }
@@ -144,11 +136,7 @@ public sealed class PgBouncer : IAsyncDisposable
     /// <returns>A task that completes when the process is gone.</returns>
     public async ValueTask DisposeAsync()
     {
-        AppDomain.CurrentDomain.ProcessExit -= _onExit;
-        foreach (var registration in _onSignal)
-        {
-            registration.Dispose();
-        }
+        _stopOnExit.Dispose();
 
         if (Interlocked.Exchange(ref _stopped, 1) != 0)
         {
@@ -276,8 +264,6 @@ public sealed class PgBouncer : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static bool IsRoot => Environment.UserName == "root" || GetEuid() == 0;
-
     private static async Task RunAsync(string file, string[] arguments, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = "/" };
@@ -296,9 +282,6 @@ public sealed class PgBouncer : IAsyncDisposable
             throw new InvalidOperationException($"{Path.GetFileName(file)} {string.Join(' ', arguments)} exited with {process.ExitCode}: {output.Trim()}");
         }
     }
-
-    [DllImport("libc", EntryPoint = "geteuid")]
-    private static extern uint GetEuid();
 
     [DllImport("libc", EntryPoint = "kill")]
     private static extern int SendSignal(int pid, int signal);
