@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using BenchmarkDotNet.Attributes;
+using EventSourcing.Aggregates;
+using EventSourcing.Benchmarks.Domain;
+using EventSourcing.Benchmarks.Infrastructure;
+using EventSourcing.Benchmarks.Systems;
+using EventSourcing.InMemory;
+
+namespace EventSourcing.Benchmarks.Scenarios;
+
+/// <summary>
+/// What tracing and metrics cost: the same append and load with nobody listening, and with a listener that
+/// samples every activity of the library's sources (all data, all tags) and records every measurement of
+/// its meters. The in-memory store shows the instrumentation's own cost (no I/O to hide it); PostgreSQL
+/// shows what an application sees.
+/// </summary>
+[MemoryDiagnoser]
+public class TelemetryOverheadBenchmarks
+{
+    private readonly object _event = EventFactory.Create("acct-new", 1);
+    private readonly StreamIds _ids = new();
+    private InMemoryEventStore _memory = null!;
+    private AggregateRepository<Account> _memoryRepository = null!;
+    private OursSystem _ours = null!;
+    private int _memoryStreams;
+    private ActivityListener? _activities;
+    private MeterListener? _meters;
+    private long _recorded;
+
+    /// <summary>Whether a listener records everything the library emits.</summary>
+    [Params(false, true)]
+    public bool Listening { get; set; }
+
+    private static int LoadLength => BenchSettings.IsSmoke ? 100 : 1_000;
+
+    private string LoadStream => $"telemetry-load-{LoadLength}";
+
+    /// <summary>Seeds the in-memory store and starts the listeners when asked.</summary>
+    /// <returns>A task.</returns>
+    [GlobalSetup(Targets = [nameof(InMemoryAppend), nameof(InMemoryLoad)])]
+    public async Task SetupInMemoryAsync()
+    {
+        var (store, _) = await Fixture.CreateInMemoryAsync((s, snaps) => Datasets.SeedInMemoryAsync(s, snaps, LoadStream, LoadLength, 0));
+        _memory = store;
+        _memoryRepository = new AggregateRepository<Account>(store, Fixture.Registry);
+        Listen();
+    }
+
+    /// <summary>Seeds PostgreSQL and starts the listeners when asked.</summary>
+    /// <returns>A task.</returns>
+    [GlobalSetup(Targets = [nameof(PostgresAppend), nameof(PostgresLoad)])]
+    public async Task SetupOursAsync()
+    {
+        await Datasets.EnsureStreamAsync(LoadStream, LoadLength, 0);
+        _ours = await Fixture.OursReadAsync();
+        Listen();
+    }
+
+    /// <summary>Stops the listeners.</summary>
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _activities?.Dispose();
+        _meters?.Dispose();
+        _activities = null;
+        _meters = null;
+        _memory = null!;
+        _memoryRepository = null!;
+    }
+
+    /// <summary>One event to a new stream, in memory.</summary>
+    /// <returns>The result.</returns>
+    [Benchmark]
+    public ValueTask<AppendResult> InMemoryAppend()
+    {
+        if (++_memoryStreams % 100_000 == 0)
+        {
+            _memory = new InMemoryEventStore(Fixture.Registry);
+        }
+
+        return _memory.AppendAsync(StreamId.From(_ids.Next()), ExpectedVersion.NoStream, [new EventData(_event)]);
+    }
+
+    /// <summary>Loads an aggregate of 1,000 events through the repository, in memory.</summary>
+    /// <returns>The balance.</returns>
+    [Benchmark]
+    public async Task<decimal> InMemoryLoad() => (await _memoryRepository.LoadAsync(StreamId.From(LoadStream))).Balance;
+
+    /// <summary>One event to a new stream on PostgreSQL.</summary>
+    /// <returns>The result.</returns>
+    [Benchmark]
+    public ValueTask<AppendResult> PostgresAppend() => _ours.Store.AppendAsync(StreamId.From(_ids.Next()), ExpectedVersion.NoStream, [new EventData(_event)]);
+
+    /// <summary>Loads an aggregate of 1,000 events through the repository on PostgreSQL.</summary>
+    /// <returns>The balance.</returns>
+    [Benchmark]
+    public async Task<decimal> PostgresLoad() => (await _ours.Repository.LoadAsync(StreamId.From(LoadStream))).Balance;
+
+    private void Listen()
+    {
+        if (!Listening || _activities is not null)
+        {
+            return;
+        }
+
+        _activities = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name.StartsWith("EventSourcing", StringComparison.Ordinal),
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity => Interlocked.Add(ref _recorded, activity.TagObjects.Count()),
+        };
+        ActivitySource.AddActivityListener(_activities);
+
+        _meters = new MeterListener
+        {
+            InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name.StartsWith("EventSourcing", StringComparison.Ordinal))
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        _meters.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref _recorded, value));
+        _meters.SetMeasurementEventCallback<double>((_, value, _, _) => Interlocked.Increment(ref _recorded));
+        _meters.SetMeasurementEventCallback<int>((_, value, _, _) => Interlocked.Add(ref _recorded, value));
+        _meters.Start();
+    }
+}
