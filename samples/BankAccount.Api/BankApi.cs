@@ -30,6 +30,7 @@ public static class BankApi
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         builder.Services.AddOpenApi();
+        builder.AddBankTelemetry();
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -39,6 +40,7 @@ public static class BankApi
         app.MapAccountEndpoints();
         app.MapReportEndpoints();
         app.MapAdminEndpoints();
+        app.MapBankHealth();
         return app;
     }
 }

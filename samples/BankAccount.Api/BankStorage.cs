@@ -17,6 +17,9 @@ internal static class BankStorage
     /// <summary>The name of the connection string that switches the API to PostgreSQL.</summary>
     public const string ConnectionStringName = "EventStore";
 
+    /// <summary>True when the configuration switches the API to PostgreSQL.</summary>
+    public static bool UsesPostgres(IConfiguration configuration) => !string.IsNullOrWhiteSpace(configuration.GetConnectionString(ConnectionStringName));
+
     public static EventSourcingBuilder AddBankStorage(this EventSourcingBuilder es, IConfiguration configuration)
     {
         es.AddBankEvents();

@@ -5,6 +5,9 @@ namespace BankAccount.Api.Tests;
 /// <summary>The API suite on PostgreSQL: events, snapshots, checkpoints and the read-model tables.</summary>
 public sealed class PostgresBankApiTests(PostgresApiHost host) : BankApiSuite(host), IClassFixture<PostgresApiHost>
 {
+    /// <inheritdoc />
+    protected override string[] ReadinessChecks => [.. base.ReadinessChecks, "eventsourcing-postgres-schema"];
+
     [Fact]
     public async Task An_Idempotency_Key_record_outlives_the_process_that_wrote_it()
     {

@@ -131,15 +131,22 @@ internal sealed partial class LocalCluster : IAsyncDisposable
     /// </summary>
     public async Task RestartAsync(TimeSpan downtime, CancellationToken cancellationToken)
     {
-        var pgCtl = Path.Combine(_bin, "pg_ctl");
-        await RunAsync(pgCtl, ["stop", "-D", DataDirectory, "-m", "fast", "-w", "-t", "60"], StopOnExit.IsRoot, cancellationToken).ConfigureAwait(false);
+        await StopServerAsync(cancellationToken).ConfigureAwait(false);
         if (downtime > TimeSpan.Zero)
         {
             await Task.Delay(downtime, cancellationToken).ConfigureAwait(false);
         }
 
-        await RunAsync(pgCtl, StartArguments(_root, _serverOptions), StopOnExit.IsRoot, cancellationToken).ConfigureAwait(false);
+        await StartServerAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Stops the server (fast shutdown), keeping its data for <see cref="StartServerAsync"/>.</summary>
+    public Task StopServerAsync(CancellationToken cancellationToken) =>
+        RunAsync(Path.Combine(_bin, "pg_ctl"), ["stop", "-D", DataDirectory, "-m", "fast", "-w", "-t", "60"], StopOnExit.IsRoot, cancellationToken);
+
+    /// <summary>Starts the server stopped by <see cref="StopServerAsync"/> on the same port with the same data.</summary>
+    public Task StartServerAsync(CancellationToken cancellationToken) =>
+        RunAsync(Path.Combine(_bin, "pg_ctl"), StartArguments(_root, _serverOptions), StopOnExit.IsRoot, cancellationToken);
 
     public async ValueTask DisposeAsync()
     {

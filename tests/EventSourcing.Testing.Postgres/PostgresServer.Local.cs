@@ -49,4 +49,21 @@ public sealed partial class PostgresServer
         await destination.RestoreAsync(file, targetDatabase, cancellationToken).ConfigureAwait(false);
         return connectionString;
     }
+
+    /// <summary>
+    /// Stops the server (fast shutdown: every session is terminated) and leaves it down until
+    /// <see cref="StartServerAsync"/>, for tests that observe an application while its database is gone.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the stop.</param>
+    /// <returns>A task that completes when the server is down.</returns>
+    /// <exception cref="NotSupportedException">A server was not started by <see cref="StartLocalAsync(uint, CancellationToken)"/>.</exception>
+    public Task StopServerAsync(CancellationToken cancellationToken = default) =>
+        (_cluster ?? throw new NotSupportedException($"Only a cluster started by StartLocalAsync(transactionEpoch) can be stopped and started; this server is from {Source}.")).StopServerAsync(cancellationToken);
+
+    /// <summary>Starts the server stopped by <see cref="StopServerAsync"/> again, on the same port with the same data.</summary>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>A task that completes when the server accepts connections.</returns>
+    /// <exception cref="NotSupportedException">A server was not started by <see cref="StartLocalAsync(uint, CancellationToken)"/>.</exception>
+    public Task StartServerAsync(CancellationToken cancellationToken = default) =>
+        (_cluster ?? throw new NotSupportedException($"Only a cluster started by StartLocalAsync(transactionEpoch) can be stopped and started; this server is from {Source}.")).StartServerAsync(cancellationToken);
 }
