@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using EventSourcing.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -76,6 +77,7 @@ public sealed partial class ProjectionDaemon
             var from = checkpoint ?? GlobalPosition.Start;
             var batch = await ReadBatchAsync(runner, from, stopping).ConfigureAwait(false);
             var complete = batch.Count < _options.BatchSize;
+            runner.OldestPending = batch.Count > 0 ? batch[0].Timestamp : null;
             nearHead = complete;
             GlobalPosition? end = complete && head is { } h && h > (batch.Count > 0 ? batch[^1].Position : from) ? h : null;
             if (batch.Count == 0 && head is null)
@@ -108,6 +110,7 @@ public sealed partial class ProjectionDaemon
 
             if (complete)
             {
+                runner.OldestPending = null;
                 runner.Update(s => s with { State = ProjectionState.Live });
             }
         }
@@ -132,6 +135,28 @@ public sealed partial class ProjectionDaemon
     /// when the projection stopped.
     /// </summary>
     private async Task<GlobalPosition?> ProcessBatchAsync(Runner runner, string checkpointName, GlobalPosition? expected, List<EventEnvelope> batch, GlobalPosition? end, bool isRebuild, CancellationToken cancellationToken)
+    {
+        using var activity = StartBatch(runner, batch, isRebuild);
+        try
+        {
+            var reached = await ProcessBatchCoreAsync(runner, checkpointName, expected, batch, end, isRebuild, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag(StoreInstruments.Tags.Outcome, reached is null ? "stopped" : "projected");
+            return reached;
+        }
+        catch (Exception ex)
+        {
+            if (activity is not null)
+            {
+                activity.SetTag(StoreInstruments.Tags.Outcome, "error");
+                activity.SetTag(StoreInstruments.Tags.ErrorType, ex.GetType().FullName);
+                activity.SetStatus(ActivityStatusCode.Error, ex.Message);
+            }
+
+            throw;
+        }
+    }
+
+    private async Task<GlobalPosition?> ProcessBatchCoreAsync(Runner runner, string checkpointName, GlobalPosition? expected, List<EventEnvelope> batch, GlobalPosition? end, bool isRebuild, CancellationToken cancellationToken)
     {
         var start = 0;
         while (start < batch.Count || (start == 0 && end is not null))
