@@ -10,6 +10,8 @@ public sealed partial class ProjectionDaemon
     private static readonly Task NeverSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously).Task;
     private async Task RunAsync(Runner runner, CancellationToken stopping)
     {
+        // A background loop: its batches start their own traces (linked to the appends'), not children of whoever started the daemon.
+        Activity.Current = null;
         var name = runner.Projection.Name;
         while (!stopping.IsCancellationRequested)
         {
