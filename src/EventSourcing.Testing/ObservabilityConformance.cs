@@ -27,7 +27,7 @@ public abstract class ObservabilityConformance
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private TelemetryRecorder Record() => new(EventSourcingDiagnostics.SourceName, StoreSourceName, Test.Name);
+    private TelemetryRecorder Record() => new(Test.Name, EventSourcingDiagnostics.SourceName, StoreSourceName);
 
     [Fact]
     public async Task An_append_is_traced_with_the_database_conventions_and_measured()

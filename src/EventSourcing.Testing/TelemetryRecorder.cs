@@ -15,13 +15,22 @@ internal sealed class TelemetryRecorder : IDisposable
     private readonly MeterListener _meters;
     private readonly ConcurrentQueue<Activity> _stopped = new();
     private readonly ConcurrentQueue<Recorded> _measurements = new();
+    private readonly ConcurrentDictionary<ActivityTraceId, bool> _traces = new();
+    private readonly string _testSource;
 
-    public TelemetryRecorder(params string[] names)
+    /// <summary>
+    /// Creates a recorder. Activities are only sampled in traces a root activity of <paramref name="testSource"/>
+    /// started, or when they link to one: an append of another test running meanwhile gets no activity (and so
+    /// no trace in its metadata), whatever this recorder listens to.
+    /// </summary>
+    public TelemetryRecorder(string testSource, params string[] names)
     {
+        _testSource = testSource;
+        names = [testSource, .. names];
         _activities = new ActivityListener
         {
             ShouldListenTo = source => Array.IndexOf(names, source.Name) >= 0,
-            Sample = (ref _) => ActivitySamplingResult.AllDataAndRecorded,
+            Sample = Sample,
             ActivityStopped = _stopped.Enqueue,
         };
         ActivitySource.AddActivityListener(_activities);
@@ -65,6 +74,33 @@ internal sealed class TelemetryRecorder : IDisposable
     {
         _activities.Dispose();
         _meters.Dispose();
+    }
+
+    private ActivitySamplingResult Sample(ref ActivityCreationOptions<ActivityContext> options)
+    {
+        if (options.Source.Name == _testSource && options.Parent == default)
+        {
+            _traces[options.TraceId] = true;
+            return ActivitySamplingResult.AllDataAndRecorded;
+        }
+
+        if (options.Parent != default && _traces.ContainsKey(options.Parent.TraceId))
+        {
+            return ActivitySamplingResult.AllDataAndRecorded;
+        }
+
+        if (options.Links is { } links)
+        {
+            foreach (var link in links)
+            {
+                if (_traces.ContainsKey(link.Context.TraceId))
+                {
+                    return ActivitySamplingResult.AllDataAndRecorded;
+                }
+            }
+        }
+
+        return ActivitySamplingResult.None;
     }
 
     private void Add(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
