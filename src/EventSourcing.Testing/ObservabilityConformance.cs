@@ -242,6 +242,33 @@ public abstract class ObservabilityConformance
         Assert.Equal("s", lag.Unit);
     }
 
+    [Fact]
+    public async Task A_rebuild_is_one_trace_with_its_batches_as_children()
+    {
+        using var recorder = Record();
+        var (events, _, projections) = await CreateBackendAsync(TestData.NewRegistry());
+        var name = "otel-" + Guid.NewGuid().ToString("N");
+        await events.AppendAsync(TestData.NewStream(), ExpectedVersion.NoStream, TestData.Increments(3), Ct);
+        var daemon = new ProjectionDaemon(events, projections, [new TotalsProjection(name)], new ProjectionOptions { BatchSize = 1000 });
+
+        using var root = Test.StartActivity("admin")!;
+        var done = await daemon.RebuildAsync(name, cancellationToken: Ct);
+        root.Stop();
+
+        var trace = recorder.Activities(root.TraceId);
+        var rebuild = Assert.Single(trace, a => a.OperationName == "eventsourcing.projection.rebuild");
+        Assert.Equal(name, rebuild.GetTagItem("eventsourcing.projection.name"));
+        Assert.Equal(done, rebuild.GetTagItem("eventsourcing.event.count"));
+        var batches = trace.Where(a => a.OperationName == "eventsourcing.projection.batch").ToList();
+        Assert.NotEmpty(batches);
+        Assert.All(batches, b =>
+        {
+            Assert.Equal(rebuild.SpanId, b.ParentSpanId);
+            Assert.Equal(true, b.GetTagItem("eventsourcing.projection.rebuild"));
+        });
+        Assert.Equal(done, batches.Sum(b => (int)b.GetTagItem("eventsourcing.event.count")!));
+    }
+
     private static async Task<List<EventEnvelope>> ReadAsync(IEventStore events, StreamId stream)
     {
         var list = new List<EventEnvelope>();
