@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using EventSourcing.Postgres.Internal;
 using EventSourcing.Storage;
 
 namespace EventSourcing.Postgres;
@@ -31,6 +33,26 @@ public sealed partial class PostgresEventStore
     {
         AppendGuard.Validate(streamId, expectedVersion, events);
         ThrowIfDisposed();
-        return _append.AppendAsync(streamId, expectedVersion, events, cancellationToken);
+        return PostgresInstruments.Store.IsObserved
+            ? AppendObservedAsync(streamId, expectedVersion, events, cancellationToken)
+            : _append.AppendAsync(streamId, expectedVersion, events, cancellationToken);
+    }
+
+    /// <summary>The append with its activity and metrics; only taken while someone listens.</summary>
+    private async ValueTask<AppendResult> AppendObservedAsync(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<EventData> events, CancellationToken cancellationToken)
+    {
+        using var activity = PostgresInstruments.Store.StartAppend(streamId, expectedVersion, events.Count);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var result = await _append.AppendAsync(streamId, expectedVersion, events, cancellationToken).ConfigureAwait(false);
+            PostgresInstruments.Store.Succeeded(activity, started, events.Count, result);
+            return result;
+        }
+        catch (Exception ex)
+        {
+            PostgresInstruments.Store.Failed(activity, started, events.Count, ex);
+            throw;
+        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using EventSourcing.Serialization;
 using EventSourcing.Sqlite.Internal;
@@ -32,11 +33,36 @@ public sealed partial class SqliteEventStore
     /// the commit starts: a cancelled append writes nothing, a committed one is never reported as cancelled.
     /// </para>
     /// </remarks>
-    public async ValueTask<AppendResult> AppendAsync(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<EventData> events, CancellationToken cancellationToken = default)
+    public ValueTask<AppendResult> AppendAsync(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<EventData> events, CancellationToken cancellationToken = default)
     {
         AppendGuard.Validate(streamId, expectedVersion, events);
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
+        return SqliteInstruments.Store.IsObserved
+            ? AppendObservedAsync(streamId, expectedVersion, events, cancellationToken)
+            : AppendCoreAsync(streamId, expectedVersion, events, cancellationToken);
+    }
+
+    /// <summary>The append with its activity and metrics; only taken while someone listens.</summary>
+    private async ValueTask<AppendResult> AppendObservedAsync(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<EventData> events, CancellationToken cancellationToken)
+    {
+        using var activity = SqliteInstruments.Store.StartAppend(streamId, expectedVersion, events.Count);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var result = await AppendCoreAsync(streamId, expectedVersion, events, cancellationToken).ConfigureAwait(false);
+            SqliteInstruments.Store.Succeeded(activity, started, events.Count, result);
+            return result;
+        }
+        catch (Exception ex)
+        {
+            SqliteInstruments.Store.Failed(activity, started, events.Count, ex);
+            throw;
+        }
+    }
+
+    private async ValueTask<AppendResult> AppendCoreAsync(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<EventData> events, CancellationToken cancellationToken)
+    {
 
         var count = events.Count;
         var batch = new Batch(new Guid[count], new string[count], new byte[count][], new byte[]?[count]);

@@ -48,3 +48,16 @@ public sealed class InMemoryStressConformance : StressConformance
         return ValueTask.FromResult<(IEventStore, IProjectionStore)>((events, new InMemoryProjectionStore(events, new InMemoryCheckpointStore())));
     }
 }
+
+public sealed class InMemoryObservability : ObservabilityConformance
+{
+    protected override string DbSystemName => "memory";
+
+    protected override string StoreSourceName => EventSourcingDiagnostics.SourceName;
+
+    protected override ValueTask<(IEventStore Events, ISnapshotStore Snapshots, IProjectionStore Projections)> CreateBackendAsync(EventTypeRegistry registry)
+    {
+        var events = new InMemoryEventStore(registry);
+        return ValueTask.FromResult<(IEventStore, ISnapshotStore, IProjectionStore)>((events, new InMemorySnapshotStore(), new InMemoryProjectionStore(events, new InMemoryCheckpointStore())));
+    }
+}

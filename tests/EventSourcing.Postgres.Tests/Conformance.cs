@@ -122,3 +122,16 @@ public sealed class PooledProjectionConformance(PostgresFixture fixture) : Proje
         return (events, new PostgresProjectionStore(dataSource, TestData.NewRegistry(), options));
     }
 }
+
+public sealed class PostgresObservabilityConformance(PostgresFixture fixture) : ObservabilityConformance
+{
+    protected override string DbSystemName => "postgresql";
+
+    protected override string StoreSourceName => PostgresDiagnostics.SourceName;
+
+    protected override async ValueTask<(IEventStore Events, ISnapshotStore Snapshots, IProjectionStore Projections)> CreateBackendAsync(EventTypeRegistry registry)
+    {
+        var options = await fixture.CreateSchemaAsync("observability");
+        return (new PostgresEventStore(fixture.DataSource, registry, options), new PostgresSnapshotStore(fixture.DataSource, options), new PostgresProjectionStore(fixture.DataSource, TestData.NewRegistry(), options));
+    }
+}

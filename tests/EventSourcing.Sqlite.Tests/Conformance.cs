@@ -87,3 +87,19 @@ public sealed class SqliteStressConformance : StressConformance, IAsyncLifetime
         return ValueTask.FromResult<(IEventStore, IProjectionStore)>((events, new SqliteProjectionStore(_database.Options(), TestData.NewRegistry())));
     }
 }
+
+public sealed class SqliteObservabilityConformance : ObservabilityConformance, IAsyncLifetime
+{
+    private TempDatabase _database = null!;
+
+    protected override string DbSystemName => "sqlite";
+
+    protected override string StoreSourceName => SqliteDiagnostics.SourceName;
+
+    public async ValueTask InitializeAsync() => _database = await TempDatabase.CreateAsync();
+
+    public ValueTask DisposeAsync() => _database.DisposeAsync();
+
+    protected override ValueTask<(IEventStore Events, ISnapshotStore Snapshots, IProjectionStore Projections)> CreateBackendAsync(EventTypeRegistry registry) =>
+        ValueTask.FromResult<(IEventStore, ISnapshotStore, IProjectionStore)>((_database.Own(new SqliteEventStore(_database.Options(), registry)), new SqliteSnapshotStore(_database.Options()), new SqliteProjectionStore(_database.Options(), TestData.NewRegistry())));
+}

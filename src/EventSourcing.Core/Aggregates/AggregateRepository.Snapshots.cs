@@ -51,8 +51,44 @@ public sealed partial class AggregateRepository<TAggregate>
         }
 
         var state = JsonSerializer.SerializeToUtf8Bytes(support.Capture(), _registry.JsonOptions.GetTypeInfo(support.SnapshotType));
-        await _snapshots.SaveAsync(new Snapshot(streamId, aggregate.Version, support.Name, support.SchemaVersion, state, _time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
+        await SaveSnapshotAsync(new Snapshot(streamId, aggregate.Version, support.Name, support.SchemaVersion, state, _time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
         return aggregate.Version;
+    }
+
+    private async ValueTask<Snapshot?> LoadSnapshotAsync(StreamId streamId, CancellationToken cancellationToken)
+    {
+        using var activity = RepositoryInstruments.Start(RepositoryInstruments.SnapshotLoadActivity, streamId, AggregateType);
+        try
+        {
+            var snapshot = await _snapshots!.LoadAsync(streamId, cancellationToken).ConfigureAwait(false);
+            if (activity is not null)
+            {
+                activity.SetTag("eventsourcing.snapshot.found", snapshot is not null);
+                activity.SetTag(RepositoryInstruments.SnapshotVersionTag, snapshot?.Version);
+            }
+
+            return snapshot;
+        }
+        catch (Exception ex)
+        {
+            RepositoryInstruments.Fail(activity, ex);
+            throw;
+        }
+    }
+
+    private async ValueTask SaveSnapshotAsync(Snapshot snapshot, CancellationToken cancellationToken)
+    {
+        using var activity = RepositoryInstruments.Start(RepositoryInstruments.SnapshotSaveActivity, snapshot.StreamId, AggregateType);
+        activity?.SetTag(RepositoryInstruments.SnapshotVersionTag, snapshot.Version);
+        try
+        {
+            await _snapshots!.SaveAsync(snapshot, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            RepositoryInstruments.Fail(activity, ex);
+            throw;
+        }
     }
 
     private bool TryRestore(StreamId streamId, TAggregate aggregate, ISnapshotSupport support, Snapshot snapshot)
@@ -95,7 +131,7 @@ public sealed partial class AggregateRepository<TAggregate>
 
         try
         {
-            await _snapshots!.SaveAsync(snapshot, cancellationToken).ConfigureAwait(false);
+            await SaveSnapshotAsync(snapshot, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using EventSourcing.Serialization;
 using EventSourcing.Storage;
@@ -104,19 +105,30 @@ public sealed partial class AggregateRepository<TAggregate>
     public async Task<TAggregate> ExecuteAsync(StreamId streamId, Action<TAggregate> command, EventMetadata? metadata = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(command);
-        for (var attempt = 0; ; attempt++)
+        using var activity = RepositoryInstruments.Start(RepositoryInstruments.CommandActivity, streamId, AggregateType);
+        try
         {
-            var aggregate = await LoadAsync(streamId, cancellationToken).ConfigureAwait(false);
-            command(aggregate);
-            try
+            for (var attempt = 0; ; attempt++)
             {
-                await SaveAsync(streamId, aggregate, metadata, cancellationToken).ConfigureAwait(false);
-                return aggregate;
+                var aggregate = await LoadAsync(streamId, cancellationToken).ConfigureAwait(false);
+                command(aggregate);
+                try
+                {
+                    await SaveAsync(streamId, aggregate, metadata, cancellationToken).ConfigureAwait(false);
+                    activity?.SetTag(StoreInstruments.Tags.Outcome, "executed");
+                    return aggregate;
+                }
+                catch (WrongExpectedVersionException ex) when (attempt < _options.MaxConcurrencyRetries)
+                {
+                    LogRetry(_logger, streamId.Value, attempt + 1);
+                    RepositoryInstruments.Retry(activity, AggregateType, attempt + 1, ex);
+                }
             }
-            catch (WrongExpectedVersionException) when (attempt < _options.MaxConcurrencyRetries)
-            {
-                LogRetry(_logger, streamId.Value, attempt + 1);
-            }
+        }
+        catch (Exception ex)
+        {
+            RepositoryInstruments.Fail(activity, ex);
+            throw;
         }
     }
 
@@ -152,6 +164,23 @@ public sealed partial class AggregateRepository<TAggregate>
         EnsureCommandId(commandId);
         ArgumentNullException.ThrowIfNull(command);
         var first = CommandIds.EventId(commandId, streamId, 0);
+        using var activity = RepositoryInstruments.Start(RepositoryInstruments.CommandActivity, streamId, AggregateType);
+        activity?.SetTag("eventsourcing.command.id", commandId);
+        try
+        {
+            var outcome = await ExecuteOnceAsync(streamId, commandId, first, command, metadata, activity, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag(StoreInstruments.Tags.Outcome, outcome.AlreadyApplied ? "already_applied" : "executed");
+            return outcome;
+        }
+        catch (Exception ex)
+        {
+            RepositoryInstruments.Fail(activity, ex);
+            throw;
+        }
+    }
+
+    private async Task<CommandResult<TAggregate>> ExecuteOnceAsync(StreamId streamId, Guid commandId, Guid first, Action<TAggregate> command, EventMetadata? metadata, Activity? activity, CancellationToken cancellationToken)
+    {
         for (var attempt = 0; ; attempt++)
         {
             var loaded = await LoadCoreAsync(streamId, long.MaxValue, asOf: null, cancellationToken, watch: first).ConfigureAwait(false);
@@ -178,6 +207,7 @@ public sealed partial class AggregateRepository<TAggregate>
             {
                 // On a duplicate id, the reload finds the command's first event and reports it as applied.
                 LogRetry(_logger, streamId.Value, attempt + 1);
+                RepositoryInstruments.Retry(activity, AggregateType, attempt + 1, ex);
             }
         }
     }
@@ -208,6 +238,8 @@ public sealed partial class AggregateRepository<TAggregate>
         return result;
     }
 
+    private static string AggregateType => typeof(TAggregate).Name;
+
     private static void EnsureCommandId(Guid commandId)
     {
         if (commandId == Guid.Empty)
@@ -223,18 +255,47 @@ public sealed partial class AggregateRepository<TAggregate>
     private async Task<Loaded> LoadCoreAsync(StreamId streamId, long toVersion, DateTimeOffset? asOf, CancellationToken cancellationToken, Guid watch)
     {
         streamId.EnsureValid();
+        using var activity = RepositoryInstruments.Start(RepositoryInstruments.LoadActivity, streamId, AggregateType);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var loaded = await LoadUninstrumentedAsync(streamId, toVersion, asOf, cancellationToken, watch).ConfigureAwait(false);
+            var replayed = loaded.Aggregate.Version - loaded.ReplayedFrom + 1;
+            var fromSnapshot = loaded.ReplayedFrom > 1;
+            var tags = new TagList { { RepositoryInstruments.AggregateTypeTag, AggregateType }, { RepositoryInstruments.FromSnapshotTag, fromSnapshot } };
+            RepositoryInstruments.LoadDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
+            RepositoryInstruments.LoadEvents.Record(replayed, tags);
+            if (activity is not null)
+            {
+                activity.SetTag(StoreInstruments.Tags.EventCount, replayed);
+                activity.SetTag(RepositoryInstruments.FromSnapshotTag, fromSnapshot);
+                activity.SetTag(StoreInstruments.Tags.StreamVersion, loaded.Aggregate.Version);
+            }
+
+            return loaded;
+        }
+        catch (Exception ex)
+        {
+            RepositoryInstruments.Fail(activity, ex);
+            throw;
+        }
+    }
+
+    private async Task<Loaded> LoadUninstrumentedAsync(StreamId streamId, long toVersion, DateTimeOffset? asOf, CancellationToken cancellationToken, Guid watch)
+    {
         var aggregate = new TAggregate();
         var from = 1L;
         var replaceSnapshot = false;
         if (aggregate is ISnapshotSupport support && _snapshots is not null)
         {
-            var snapshot = await _snapshots.LoadAsync(streamId, cancellationToken).ConfigureAwait(false);
+            var snapshot = await LoadSnapshotAsync(streamId, cancellationToken).ConfigureAwait(false);
             if (snapshot is not null && snapshot.Version <= toVersion
                 && (asOf is null || await EventTimeAsync(streamId, snapshot.Version, cancellationToken).ConfigureAwait(false) <= asOf))
             {
                 if (TryRestore(streamId, aggregate, support, snapshot))
                 {
                     from = snapshot.Version + 1;
+                    RepositoryInstruments.SnapshotHits.Add(1, new KeyValuePair<string, object?>(RepositoryInstruments.AggregateTypeTag, AggregateType));
                 }
                 else
                 {
@@ -243,6 +304,11 @@ public sealed partial class AggregateRepository<TAggregate>
                     replaceSnapshot = !_options.Snapshots.IsNever;
                 }
             }
+        }
+
+        if (aggregate is ISnapshotSupport && _snapshots is not null && from == 1)
+        {
+            RepositoryInstruments.SnapshotMisses.Add(1, new KeyValuePair<string, object?>(RepositoryInstruments.AggregateTypeTag, AggregateType));
         }
 
         var saw = false;

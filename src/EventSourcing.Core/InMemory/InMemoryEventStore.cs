@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using EventSourcing.Projections;
 using EventSourcing.Serialization;
@@ -61,7 +62,31 @@ public sealed partial class InMemoryEventStore : IEventStore
     }
 
     /// <inheritdoc />
-    public ValueTask<AppendResult> AppendAsync(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<EventData> events, CancellationToken cancellationToken = default)
+    public ValueTask<AppendResult> AppendAsync(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<EventData> events, CancellationToken cancellationToken = default) =>
+        CoreInstruments.Memory.IsObserved
+            ? AppendObservedAsync(streamId, expectedVersion, events, cancellationToken)
+            : AppendCoreAsync(streamId, expectedVersion, events, cancellationToken);
+
+    /// <summary>The append with its activity and metrics; only taken while someone listens.</summary>
+    private async ValueTask<AppendResult> AppendObservedAsync(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<EventData> events, CancellationToken cancellationToken)
+    {
+        var count = events?.Count ?? 0;
+        using var activity = CoreInstruments.Memory.StartAppend(streamId, expectedVersion, count);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var result = await AppendCoreAsync(streamId, expectedVersion, events!, cancellationToken).ConfigureAwait(false);
+            CoreInstruments.Memory.Succeeded(activity, started, count, result);
+            return result;
+        }
+        catch (Exception ex)
+        {
+            CoreInstruments.Memory.Failed(activity, started, count, ex);
+            throw;
+        }
+    }
+
+    private ValueTask<AppendResult> AppendCoreAsync(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<EventData> events, CancellationToken cancellationToken)
     {
         AppendGuard.Validate(streamId, expectedVersion, events);
         cancellationToken.ThrowIfCancellationRequested();

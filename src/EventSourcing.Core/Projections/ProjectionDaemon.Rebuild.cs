@@ -18,6 +18,28 @@ public sealed partial class ProjectionDaemon
     /// <exception cref="ProjectionFailedException">A handler failed on the rebuild and the failure policy is Stop.</exception>
     public async Task<long> RebuildAsync(string projectionName, IProgress<RebuildProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        using var activity = CoreInstruments.Source.StartActivity(RebuildActivity);
+        activity?.SetTag(ProjectionTag, projectionName);
+        try
+        {
+            var done = await RebuildCoreAsync(projectionName, progress, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag(StoreInstruments.Tags.EventCount, done);
+            return done;
+        }
+        catch (Exception ex)
+        {
+            if (activity is not null)
+            {
+                activity.SetTag(StoreInstruments.Tags.ErrorType, ex.GetType().FullName);
+                activity.SetStatus(ActivityStatusCode.Error, ex.Message);
+            }
+
+            throw;
+        }
+    }
+
+    private async Task<long> RebuildCoreAsync(string projectionName, IProgress<RebuildProgress>? progress, CancellationToken cancellationToken)
+    {
         var runner = RunnerFor(projectionName);
         if (runner.Projection is not IRebuildableProjection rebuildable)
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using EventSourcing.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -9,6 +10,8 @@ public sealed partial class ProjectionDaemon
     private static readonly Task NeverSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously).Task;
     private async Task RunAsync(Runner runner, CancellationToken stopping)
     {
+        // A background loop: its batches start their own traces (linked to the appends'), not children of whoever started the daemon.
+        Activity.Current = null;
         var name = runner.Projection.Name;
         while (!stopping.IsCancellationRequested)
         {
@@ -76,6 +79,7 @@ public sealed partial class ProjectionDaemon
             var from = checkpoint ?? GlobalPosition.Start;
             var batch = await ReadBatchAsync(runner, from, stopping).ConfigureAwait(false);
             var complete = batch.Count < _options.BatchSize;
+            runner.OldestPending = batch.Count > 0 ? batch[0].Timestamp : null;
             nearHead = complete;
             GlobalPosition? end = complete && head is { } h && h > (batch.Count > 0 ? batch[^1].Position : from) ? h : null;
             if (batch.Count == 0 && head is null)
@@ -108,6 +112,7 @@ public sealed partial class ProjectionDaemon
 
             if (complete)
             {
+                runner.OldestPending = null;
                 runner.Update(s => s with { State = ProjectionState.Live });
             }
         }
@@ -132,6 +137,28 @@ public sealed partial class ProjectionDaemon
     /// when the projection stopped.
     /// </summary>
     private async Task<GlobalPosition?> ProcessBatchAsync(Runner runner, string checkpointName, GlobalPosition? expected, List<EventEnvelope> batch, GlobalPosition? end, bool isRebuild, CancellationToken cancellationToken)
+    {
+        using var activity = StartBatch(runner, batch, isRebuild);
+        try
+        {
+            var reached = await ProcessBatchCoreAsync(runner, checkpointName, expected, batch, end, isRebuild, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag(StoreInstruments.Tags.Outcome, reached is null ? "stopped" : "projected");
+            return reached;
+        }
+        catch (Exception ex)
+        {
+            if (activity is not null)
+            {
+                activity.SetTag(StoreInstruments.Tags.Outcome, "error");
+                activity.SetTag(StoreInstruments.Tags.ErrorType, ex.GetType().FullName);
+                activity.SetStatus(ActivityStatusCode.Error, ex.Message);
+            }
+
+            throw;
+        }
+    }
+
+    private async Task<GlobalPosition?> ProcessBatchCoreAsync(Runner runner, string checkpointName, GlobalPosition? expected, List<EventEnvelope> batch, GlobalPosition? end, bool isRebuild, CancellationToken cancellationToken)
     {
         var start = 0;
         while (start < batch.Count || (start == 0 && end is not null))

@@ -115,6 +115,7 @@ public sealed partial class ProjectionDaemon : IHostedService, IAsyncDisposable
         }
 
         _stopping = new CancellationTokenSource();
+        Register(this, started: true);
         foreach (var runner in _runners.Values)
         {
             runner.Loop = Task.Run(() => RunAsync(runner, _stopping.Token), CancellationToken.None);
@@ -142,6 +143,7 @@ public sealed partial class ProjectionDaemon : IHostedService, IAsyncDisposable
             }
         }
 
+        Register(this, started: false);
         _stopping.Dispose();
         _stopping = null;
     }
@@ -177,6 +179,29 @@ public sealed partial class ProjectionDaemon : IHostedService, IAsyncDisposable
         public Task? Loop { get; set; }
 
         public Task Progressed => Volatile.Read(ref _progressed).Task;
+
+        /// <summary>When the oldest event read but not projected yet was appended; null when caught up.</summary>
+        public DateTimeOffset? OldestPending
+        {
+            get
+            {
+                lock (_statusGate)
+                {
+                    return field;
+                }
+            }
+
+            set
+            {
+                lock (_statusGate)
+                {
+                    field = value;
+                }
+            }
+        }
+
+        public double LagSeconds(DateTimeOffset now) =>
+            OldestPending is { } oldest && Status.State != ProjectionState.Faulted ? Math.Max(0, (now - oldest).TotalSeconds) : 0;
 
         public bool Handles(EventEnvelope envelope) => types.Contains(envelope.EventType);
 

@@ -11,12 +11,18 @@ public static class MetadataJson
     private const string Causation = "causationId";
     private const string HeadersName = "headers";
 
-    /// <summary>Serializes metadata; null when it is empty (nothing is stored).</summary>
+    /// <summary>
+    /// Serializes metadata as an append stores it; null when it is empty (nothing is stored). When an
+    /// <see cref="System.Diagnostics.Activity"/> is current and the metadata has no
+    /// <see cref="EventSourcingDiagnostics.TraceParentHeader"/> header, the activity's W3C id is stored
+    /// in that header (the caller's own value is kept), so projections can link back to the append's trace.
+    /// </summary>
     /// <param name="metadata">The metadata.</param>
     /// <returns>UTF-8 JSON, or null when the metadata is empty.</returns>
     /// <exception cref="ArgumentException">A string of the metadata holds a lone UTF-16 surrogate.</exception>
     public static byte[]? Serialize(EventMetadata metadata)
     {
+        metadata = TraceContext.Stamp(metadata);
         if (metadata.IsEmpty)
         {
             return null;

@@ -1,0 +1,16 @@
+namespace EventSourcing.Postgres;
+
+/// <summary>
+/// The names under which EventSourcing.Postgres reports its append activity (an
+/// <see cref="System.Diagnostics.ActivitySource"/>) and append metrics (a <see cref="System.Diagnostics.Metrics.Meter"/>),
+/// tagged <c>db.system.name</c> = <c>postgresql</c>. The repository and the projection daemon report under
+/// <see cref="EventSourcingDiagnostics.SourceName"/>. Nothing is recorded while nobody listens.
+/// </summary>
+public static class PostgresDiagnostics
+{
+    /// <summary>The activity source name: <c>EventSourcing.Postgres</c>.</summary>
+    public const string SourceName = "EventSourcing.Postgres";
+
+    /// <summary>The meter name: <c>EventSourcing.Postgres</c>.</summary>
+    public const string MeterName = "EventSourcing.Postgres";
+}
