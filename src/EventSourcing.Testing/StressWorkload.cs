@@ -185,7 +185,16 @@ public sealed class StressWorkload
 
         var writers = Enumerable.Range(0, _options.Writers).Select(w => Task.Run(() => WriteAsync(w), Ct)).ToList();
         var faulting = faults is null ? Task.CompletedTask : Task.Run(() => faults(this), Ct);
-        await Task.WhenAll([.. writers, faulting]);
+
+        // A writer that dies never acknowledges its remaining appends, and a fault injector that waits for
+        // them would wait forever: surface the writer's exception at once instead of hanging the run.
+        var writing = Task.WhenAll(writers);
+        if (await Task.WhenAny(writing, faulting) == writing && writing.IsFaulted)
+        {
+            await writing;
+        }
+
+        await Task.WhenAll(writing, faulting);
         var elapsed = started.Elapsed;
 
         // Every append is acknowledged and no writer runs: read back what is stored.
