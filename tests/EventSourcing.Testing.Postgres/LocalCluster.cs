@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 
 namespace EventSourcing.Testing.Postgres;
@@ -102,7 +100,7 @@ internal sealed partial class LocalCluster : IAsyncDisposable
             // A free port can be taken between probing and binding; try a few.
             for (var attempt = 1; ; attempt++)
             {
-                var port = FreePort();
+                var port = Loopback.FreePort();
                 var options = string.Join(' ', [
                     $"-c port={port}", "-c listen_addresses=127.0.0.1", $"-c unix_socket_directories={root}",
                     "-c fsync=on", "-c max_connections=300", "-c shared_buffers=128MB"]);
@@ -241,13 +239,6 @@ internal sealed partial class LocalCluster : IAsyncDisposable
     /// <summary>pg_ctl start, logging to a file: a server writing to pg_ctl's inherited stdout would keep it open.</summary>
     private static string[] StartArguments(string root, string serverOptions) =>
         ["start", "-D", Path.Combine(root, "data"), "-w", "-t", "60", "-l", Path.Combine(root, "server.log"), "-o", serverOptions];
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static bool HasTools(string bin) =>
         File.Exists(Path.Combine(bin, "initdb")) && File.Exists(Path.Combine(bin, "pg_ctl"));

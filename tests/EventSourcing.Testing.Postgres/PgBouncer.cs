@@ -82,7 +82,7 @@ public sealed class PgBouncer : IAsyncDisposable
             await File.WriteAllTextAsync(Path.Combine(root, "userlist.txt"), $"\"{user}\" \"{server.Password}\"\n", cancellationToken).ConfigureAwait(false);
             for (var attempt = 1; ; attempt++)
             {
-                var port = FreePort();
+                var port = Loopback.FreePort();
                 var ini = Path.Combine(root, "pgbouncer.ini");
                 await File.WriteAllTextAsync(ini, string.Join('\n', [
                     "[databases]",
@@ -255,13 +255,6 @@ public sealed class PgBouncer : IAsyncDisposable
         catch (UnauthorizedAccessException)
         {
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static async Task RunAsync(string file, string[] arguments, CancellationToken cancellationToken)
