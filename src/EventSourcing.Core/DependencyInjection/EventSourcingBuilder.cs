@@ -89,6 +89,21 @@ public sealed class EventSourcingBuilder
     }
 
     /// <summary>
+    /// Declares the context type the backend hands projections (backend SPI: a backend's <c>UseXxx</c>
+    /// calls it), so a <see cref="Projection{TContext}"/> written for another backend fails at start-up.
+    /// <see cref="ProjectionContext"/> (the in-memory store's) when never called.
+    /// </summary>
+    /// <typeparam name="TContext">The backend's context type.</typeparam>
+    /// <returns>This builder.</returns>
+    public EventSourcingBuilder UseProjectionContext<TContext>()
+        where TContext : ProjectionContext
+    {
+        Services.RemoveAll<ProjectionContextType>();
+        Services.AddSingleton(new ProjectionContextType(typeof(TContext)));
+        return this;
+    }
+
+    /// <summary>
     /// Adds an after-commit subscriber: a handler for side effects (e-mails, messages) that sees each
     /// event of the given types only after its append committed, at least once, from a checkpoint.
     /// </summary>

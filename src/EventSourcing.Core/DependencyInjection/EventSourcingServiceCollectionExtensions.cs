@@ -1,4 +1,5 @@
 using EventSourcing.Aggregates;
+using EventSourcing.Documents;
 using EventSourcing.InMemory;
 using EventSourcing.Projections;
 using EventSourcing.Serialization;
@@ -41,6 +42,8 @@ public static class EventSourcingServiceCollectionExtensions
             return store;
         });
         services.TryAddSingleton<IEventStore>(sp => sp.GetRequiredService<InMemoryEventStore>());
+        services.TryAddSingleton<IDocumentStore>(sp => sp.GetRequiredService<InMemoryEventStore>().Documents);
+        services.TryAddSingleton(sp => new DocumentReader(sp.GetRequiredService<IDocumentStore>(), sp.GetRequiredService<EventTypeRegistry>(), () => AllProjections(sp)));
         services.TryAddSingleton<ISnapshotStore, InMemorySnapshotStore>();
         services.TryAddSingleton<InMemoryCheckpointStore>();
         services.TryAddSingleton<ICheckpointStore>(sp => sp.GetRequiredService<InMemoryCheckpointStore>());
@@ -87,6 +90,10 @@ public static class EventSourcingServiceCollectionExtensions
         return services.GetServices<ProjectionRegistration>().Any(r => r.Mode == ProjectionMode.Async);
     }
 
+    /// <summary>Every registered projection, checked.</summary>
+    internal static IProjection[] AllProjections(IServiceProvider services) =>
+        [.. Projections(services, ProjectionMode.Inline), .. Projections(services, ProjectionMode.Async)];
+
     /// <summary>The registered projections of one mode; names must be unique across modes.</summary>
     internal static IProjection[] Projections(IServiceProvider services, ProjectionMode mode)
     {
@@ -96,6 +103,8 @@ public static class EventSourcingServiceCollectionExtensions
         {
             throw new InvalidOperationException($"Two projections are named '{duplicate.Key}'.");
         }
+
+        ProjectionCheck.Validate(all.Select(p => p.Projection), services.GetRequiredService<EventTypeRegistry>(), services.GetService<ProjectionContextType>()?.Type ?? typeof(ProjectionContext));
 
         return all.Where(p => p.Mode == mode).Select(p => p.Projection).ToArray();
     }

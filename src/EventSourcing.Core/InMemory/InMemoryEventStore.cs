@@ -23,7 +23,6 @@ public sealed partial class InMemoryEventStore : IEventStore
     private readonly TimeProvider _time;
     private long _sequence;
     private InlineProjectionSet _inline = InlineProjectionSet.None;
-    private ProjectionContext[] _inlineContexts = [];
 
     /// <summary>Creates an empty store.</summary>
     /// <param name="registry">The event types appends may use.</param>
@@ -34,6 +33,9 @@ public sealed partial class InMemoryEventStore : IEventStore
         _registry = registry;
         _time = timeProvider ?? TimeProvider.System;
     }
+
+    /// <summary>The documents of views, written with the append (inline) or the checkpoint (async).</summary>
+    internal InMemoryDocumentStore Documents { get; } = new();
 
     /// <summary>Woken after each commit, outside the write lock.</summary>
     internal CommitNotifier? Notifier { get; set; }
@@ -55,11 +57,7 @@ public sealed partial class InMemoryEventStore : IEventStore
     } = [];
 
     /// <summary>Projections run inside each append, before it becomes visible; one that throws fails the append.</summary>
-    internal void UseInlineProjections(InlineProjectionSet projections)
-    {
-        _inline = projections;
-        _inlineContexts = _inline.CreateContexts(name => new ProjectionContext(name, isRebuild: false));
-    }
+    internal void UseInlineProjections(InlineProjectionSet projections) => _inline = projections;
 
     /// <inheritdoc />
     public ValueTask<AppendResult> AppendAsync(StreamId streamId, ExpectedVersion expectedVersion, IReadOnlyList<EventData> events, CancellationToken cancellationToken = default) =>
@@ -146,8 +144,9 @@ public sealed partial class InMemoryEventStore : IEventStore
                     staged[i] = items[first + i].ToEnvelope(_registry);
                 }
 
-                await _inline.RunAsync(staged, _inlineContexts, cancellationToken).ConfigureAwait(false);
-
+                var documents = Documents.BeginSession();
+                await _inline.RunAsync(staged, _inline.CreateContexts(name => new ProjectionContext(name, isRebuild: false) { Documents = documents }), cancellationToken).ConfigureAwait(false);
+                documents.Commit();
                 Publish(stream, batch.Length, timestamp);
             }
         }

@@ -34,7 +34,7 @@ public sealed class InMemoryProjectionStore : IProjectionStore
     public ValueTask<ProjectionTransaction> BeginAsync(string projectionName, bool isRebuild, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(projectionName);
-        return ValueTask.FromResult<ProjectionTransaction>(new Transaction(this, new ProjectionContext(projectionName, isRebuild)));
+        return ValueTask.FromResult<ProjectionTransaction>(new Transaction(this, new ProjectionContext(projectionName, isRebuild) { Documents = _events.Documents.BeginSession() }));
     }
 
     /// <inheritdoc />
@@ -114,6 +114,8 @@ public sealed class InMemoryProjectionStore : IProjectionStore
                 {
                     store._deadLetters.Enqueue(letter);
                 }
+
+                ((InMemoryDocumentSession)context.Documents!).Commit();
             }
 
             _moves.Clear();

@@ -1,3 +1,5 @@
+using EventSourcing.Documents;
+
 namespace EventSourcing.Projections;
 
 /// <summary>
@@ -20,4 +22,7 @@ public class ProjectionContext
 
     /// <summary>True during a rebuild: write to the shadow read model, which <see cref="IRebuildableProjection.SwapAsync"/> later makes live.</summary>
     public bool IsRebuild { get; }
+
+    /// <summary>The backend's document session in this unit of work (what views write through); null when the backend stores no documents.</summary>
+    public IDocumentSession? Documents { get; init; }
 }

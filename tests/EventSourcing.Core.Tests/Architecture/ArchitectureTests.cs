@@ -14,7 +14,7 @@ public sealed class ArchitectureTests
     [
         ("Model", [("Model", "EventSourcing")]),
         ("Storage/Serialization", [("Storage", "EventSourcing.Storage"), ("Serialization", "EventSourcing.Serialization")]),
-        ("Aggregates/Projections/InMemory", [("Aggregates", "EventSourcing.Aggregates"), ("Projections", "EventSourcing.Projections"), ("InMemory", "EventSourcing.InMemory")]),
+        ("Aggregates/Projections/InMemory", [("Aggregates", "EventSourcing.Aggregates"), ("Projections", "EventSourcing.Projections"), ("Documents", "EventSourcing.Documents"), ("InMemory", "EventSourcing.InMemory")]),
         ("DependencyInjection", [("DependencyInjection", "Microsoft.Extensions.DependencyInjection")]),
     ];
 

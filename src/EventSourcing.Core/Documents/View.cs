@@ -1,0 +1,192 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using EventSourcing.Projections;
+using EventSourcing.Serialization;
+
+namespace EventSourcing.Documents;
+
+/// <summary>
+/// A read model kept as documents, with no SQL: each event folds into one <typeparamref name="TDocument"/>
+/// through the view's <c>On</c> handlers. By default the document of an event is its stream's (one
+/// document per stream, keyed by the stream id); <see cref="Identity{TEvent}"/> keys an event type's
+/// documents by a function of the event instead (a multi-stream view). Documents are JSON (the registry's
+/// <see cref="EventTypeRegistry.JsonOptions"/>) in the backend's document store, written in the unit of
+/// work of the checkpoint (async) or of the append (inline); read them with <see cref="DocumentReader"/>.
+/// An async view is rebuilt by <see cref="ProjectionDaemon.RebuildAsync"/> into a shadow collection that
+/// replaces the live one in one unit of work.
+/// </summary>
+/// <typeparam name="TDocument">The document type: a class with a parameterless constructor, serializable with the registry's JSON options.</typeparam>
+public abstract class View<TDocument> : Projection, IRebuildableProjection, IBatchProjection, IDocumentView
+    where TDocument : class, new()
+{
+    private readonly Dictionary<Type, Func<TDocument, EventEnvelope, TDocument?>> _folds = [];
+    private readonly Dictionary<Type, Func<EventEnvelope, string>> _keys = [];
+    private JsonTypeInfo<TDocument>? _json;
+
+    /// <summary>Creates the view; register its handlers in the derived constructor.</summary>
+    /// <param name="name">The view's stable name: it keys its checkpoint and names its document collection.</param>
+    /// <exception cref="ArgumentException">The name is null or blank.</exception>
+    protected View(string name)
+        : base(name)
+    {
+        DocumentGuard.Validate(name);
+    }
+
+    Type IDocumentView.DocumentType => typeof(TDocument);
+
+    /// <summary>Folds events of <typeparamref name="TEvent"/> into their document (a new <typeparamref name="TDocument"/> when there is none yet).</summary>
+    /// <typeparam name="TEvent">A registered event type.</typeparam>
+    /// <param name="apply">Changes the document.</param>
+    protected void On<TEvent>(Action<TDocument, TEvent> apply)
+        where TEvent : class
+    {
+        ArgumentNullException.ThrowIfNull(apply);
+        Fold<TEvent>((document, envelope) =>
+        {
+            apply(document, (TEvent)envelope.Event);
+            return document;
+        });
+    }
+
+    /// <summary>Folds events of <typeparamref name="TEvent"/> into their document, with the event's envelope (stream, version, timestamp, metadata).</summary>
+    /// <typeparam name="TEvent">A registered event type.</typeparam>
+    /// <param name="apply">Changes the document.</param>
+    protected void On<TEvent>(Action<TDocument, TEvent, EventEnvelope> apply)
+        where TEvent : class
+    {
+        ArgumentNullException.ThrowIfNull(apply);
+        Fold<TEvent>((document, envelope) =>
+        {
+            apply(document, (TEvent)envelope.Event, envelope);
+            return document;
+        });
+    }
+
+    /// <summary>Folds events of <typeparamref name="TEvent"/> by returning the new document; returning null deletes it.</summary>
+    /// <typeparam name="TEvent">A registered event type.</typeparam>
+    /// <param name="apply">Returns the new document, or null to delete it.</param>
+    protected void On<TEvent>(Func<TDocument, TEvent, TDocument?> apply)
+        where TEvent : class
+    {
+        ArgumentNullException.ThrowIfNull(apply);
+        Fold<TEvent>((document, envelope) => apply(document, (TEvent)envelope.Event));
+    }
+
+    /// <summary>Keys the documents of <typeparamref name="TEvent"/> by a function of the event rather than by its stream.</summary>
+    /// <typeparam name="TEvent">An event type the view handles.</typeparam>
+    /// <param name="key">The id of the document the event folds into.</param>
+    protected void Identity<TEvent>(Func<TEvent, string> key)
+        where TEvent : class
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (!_keys.TryAdd(typeof(TEvent), envelope => key((TEvent)envelope.Event)))
+        {
+            throw new ArgumentException($"View '{Name}' already has an identity for {typeof(TEvent).Name}.", nameof(key));
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask ProjectBatchAsync(IReadOnlyList<EventEnvelope> batch, ProjectionContext context, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        foreach (var envelope in batch)
+        {
+            if (envelope.Event is null || !_folds.ContainsKey(envelope.Event.GetType()))
+            {
+                return ProjectEachAsync(batch, context, cancellationToken);
+            }
+        }
+
+        return FoldAsync(batch, context, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public ValueTask PrepareShadowAsync(ProjectionContext context, CancellationToken cancellationToken = default) =>
+        SessionOf(context).DeleteAllAsync(ShadowCollection, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask SwapAsync(ProjectionContext context, CancellationToken cancellationToken = default) =>
+        SessionOf(context).ReplaceAllAsync(ShadowCollection, Name, cancellationToken);
+
+    private protected override void OnBound(EventTypeRegistry registry)
+    {
+        foreach (var type in _keys.Keys)
+        {
+            if (!_folds.ContainsKey(type))
+            {
+                throw new InvalidOperationException($"View '{Name}' has an identity for {type.Name} but no On<{type.Name}> handler.");
+            }
+        }
+
+        try
+        {
+            _json = (JsonTypeInfo<TDocument>)registry.JsonOptions.GetTypeInfo(typeof(TDocument));
+        }
+        catch (NotSupportedException ex)
+        {
+            throw new InvalidOperationException($"View '{Name}': the registry's JSON options cannot serialize {typeof(TDocument).Name} (with a source-generated JsonSerializerContext, add [JsonSerializable(typeof({typeof(TDocument).Name}))]).", ex);
+        }
+    }
+
+    private string ShadowCollection => Name + ":rebuild";
+
+    private void Fold<TEvent>(Func<TDocument, EventEnvelope, TDocument?> apply)
+        where TEvent : class
+    {
+        On<TEvent>((_, envelope, context, ct) => FoldAsync([envelope], context, ct));
+        _folds.Add(typeof(TEvent), apply);
+    }
+
+    private async ValueTask ProjectEachAsync(IReadOnlyList<EventEnvelope> batch, ProjectionContext context, CancellationToken cancellationToken)
+    {
+        foreach (var envelope in batch)
+        {
+            await ProjectAsync(envelope, context, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Folds events into their documents: each document is loaded once and written once.</summary>
+    private async ValueTask FoldAsync(IReadOnlyList<EventEnvelope> events, ProjectionContext context, CancellationToken cancellationToken)
+    {
+        var session = SessionOf(context);
+        var json = _json ?? throw new InvalidOperationException($"View '{Name}' is not registered: add it with es.AddProjection.");
+        var collection = context.IsRebuild ? ShadowCollection : Name;
+        var touched = new Dictionary<string, TDocument?>(StringComparer.Ordinal);
+        foreach (var envelope in events)
+        {
+            var type = envelope.Event.GetType();
+            if (!_folds.TryGetValue(type, out var fold))
+            {
+                throw new InvalidOperationException($"View '{Name}' got event {envelope.EventId} of type '{envelope.EventType}' as {type.Name}, which it has no handler for (an unreadable event?).");
+            }
+
+            var id = _keys.TryGetValue(type, out var key) ? key(envelope) : envelope.StreamId.Value;
+            DocumentGuard.Validate(collection, id);
+            if (!touched.TryGetValue(id, out var document))
+            {
+                var stored = await session.LoadAsync(collection, id, cancellationToken).ConfigureAwait(false);
+                document = stored is null ? null : JsonSerializer.Deserialize(stored, json);
+            }
+
+            touched[id] = fold(document ?? new TDocument(), envelope);
+        }
+
+        foreach (var (id, document) in touched)
+        {
+            if (document is null)
+            {
+                await session.DeleteAsync(collection, id, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await session.StoreAsync(collection, id, JsonSerializer.SerializeToUtf8Bytes(document, json), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private IDocumentSession SessionOf(ProjectionContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return context.Documents ?? throw new InvalidOperationException($"View '{Name}' stores documents, but the backend handed it a {context.GetType().Name} without a document session.");
+    }
+}
