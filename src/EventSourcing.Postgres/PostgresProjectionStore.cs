@@ -20,6 +20,7 @@ public sealed class PostgresProjectionStore : IProjectionStore
     private readonly PostgresBackend _backend;
     private readonly TimeProvider _time;
     private readonly PostgresLogReader _log;
+    private readonly PostgresDocuments _documents;
     private readonly TimeSpan _leaseDuration;
 
     /// <summary>This instance's holder id in the lease rows: a lease it could not delete (the server was away) is its own again.</summary>
@@ -50,6 +51,7 @@ public sealed class PostgresProjectionStore : IProjectionStore
         _backend = backend;
         _time = timeProvider ?? TimeProvider.System;
         _log = new PostgresLogReader(backend, registry);
+        _documents = new PostgresDocuments(backend);
         _leaseDuration = backend.Options.ProjectionLeaseDuration;
         var leases = $"{backend.Sql.Quoted}.projection_leases";
         _acquireLease = $"""
@@ -70,7 +72,7 @@ public sealed class PostgresProjectionStore : IProjectionStore
         try
         {
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            return new Transaction(this, new PostgresProjectionContext(projectionName, isRebuild, connection, transaction));
+            return new Transaction(this, new PostgresProjectionContext(projectionName, isRebuild, connection, transaction) { Documents = _documents.Session(connection, transaction) });
         }
         catch
         {

@@ -180,6 +180,7 @@ public sealed class PostgresSchemaInitializer
             grant select, insert, update on {s}.checkpoints to {r};
             grant select, insert on {s}.dead_letters to {r};
             grant select, insert, update, delete on {s}.projection_leases to {r};
+            grant select, insert, update, delete on {s}.documents to {r};
             grant select on {s}.schema_version to {r};
             grant execute on function {s}.append(text, bigint, uuid[], text[], json[], json[], timestamptz) to {r};
             grant execute on function {s}.log_offset(), {s}.log_tx_id(), {s}.log_horizon() to {r};

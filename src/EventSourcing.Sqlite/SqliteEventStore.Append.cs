@@ -188,7 +188,8 @@ public sealed partial class SqliteEventStore
                 envelopes[i] = new EventEnvelope(batch.Ids[i], streamId, version, Values.Position(positions[i]), name, @event, metadata, timestamp);
             }
 
-            var contexts = _inline.CreateContexts(name => new SqliteProjectionContext(name, isRebuild: false, writer.Connection, transaction));
+            var documents = SqliteDocuments.Session(writer.Connection, transaction);
+            var contexts = _inline.CreateContexts(name => new SqliteProjectionContext(name, isRebuild: false, writer.Connection, transaction) { Documents = documents });
             await _inline.RunAsync(envelopes, contexts, cancellationToken).ConfigureAwait(false);
         }
 

@@ -51,7 +51,7 @@ public sealed class SqliteProjectionStore : IProjectionStore
         {
             connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
             var transaction = await _database.BeginImmediateAsync(connection, cancellationToken).ConfigureAwait(false);
-            return new Transaction(this, new SqliteProjectionContext(projectionName, isRebuild, connection, transaction));
+            return new Transaction(this, new SqliteProjectionContext(projectionName, isRebuild, connection, transaction) { Documents = SqliteDocuments.Session(connection, transaction) });
         }
         catch (Exception ex)
         {

@@ -1,3 +1,4 @@
+using EventSourcing.Documents;
 using EventSourcing.Postgres;
 using EventSourcing.Postgres.Internal;
 using EventSourcing.Projections;
@@ -66,6 +67,8 @@ public static class PostgresEventSourcingBuilderExtensions
         services.Replace(ServiceDescriptor.Singleton<ISnapshotStore>(sp => sp.GetRequiredService<PostgresSnapshotStore>()));
         services.Replace(ServiceDescriptor.Singleton<ICheckpointStore>(sp => sp.GetRequiredService<PostgresCheckpointStore>()));
         services.Replace(ServiceDescriptor.Singleton<IProjectionStore>(sp => sp.GetRequiredService<PostgresProjectionStore>()));
+        services.Replace(ServiceDescriptor.Singleton<IDocumentStore>(sp => new PostgresDocuments(sp.GetRequiredService<PostgresBackend>())));
+        builder.UseProjectionContext<PostgresProjectionContext>();
 
         // First among the hosted services, so the schema is there before the projection daemon starts.
         if (!services.Any(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(PostgresSchemaHostedService)))

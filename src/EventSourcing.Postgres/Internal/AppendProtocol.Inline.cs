@@ -6,6 +6,9 @@ namespace EventSourcing.Postgres.Internal;
 
 internal sealed partial class AppendProtocol
 {
+    /// <summary>The documents inline views write in the append's transaction.</summary>
+    private readonly PostgresDocuments _documents = new(backend);
+
     /// <summary>
     /// The append and the inline projections in one transaction: a projection that throws (or a
     /// cancellation) rolls the events back with its own writes.
@@ -19,7 +22,8 @@ internal sealed partial class AppendProtocol
         if (!result.AlreadyAppended)
         {
             var envelopes = await AppendedEnvelopesAsync(connection, transaction, result, batch, cancellationToken).ConfigureAwait(false);
-            var contexts = Inline.CreateContexts(name => new PostgresProjectionContext(name, isRebuild: false, connection, transaction));
+            var documents = _documents.Session(connection, transaction);
+            var contexts = Inline.CreateContexts(name => new PostgresProjectionContext(name, isRebuild: false, connection, transaction) { Documents = documents });
             await Inline.RunAsync(envelopes, contexts, cancellationToken).ConfigureAwait(false);
         }
 

@@ -1,3 +1,4 @@
+using EventSourcing.Documents;
 using EventSourcing.Projections;
 using EventSourcing.Serialization;
 using EventSourcing.Sqlite;
@@ -60,6 +61,8 @@ public static class SqliteEventSourcingBuilderExtensions
         services.Replace(ServiceDescriptor.Singleton<ISnapshotStore>(sp => sp.GetRequiredService<SqliteSnapshotStore>()));
         services.Replace(ServiceDescriptor.Singleton<ICheckpointStore>(sp => sp.GetRequiredService<SqliteCheckpointStore>()));
         services.Replace(ServiceDescriptor.Singleton<IProjectionStore>(sp => sp.GetRequiredService<SqliteProjectionStore>()));
+        services.Replace(ServiceDescriptor.Singleton<IDocumentStore>(sp => new SqliteDocuments(sp.GetRequiredService<SqliteDatabaseProvider>().Database)));
+        builder.UseProjectionContext<SqliteProjectionContext>();
 
         // First among the hosted services, so the schema is there before the projection daemon starts.
         if (!services.Any(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(SqliteSchemaHostedService)))

@@ -4,10 +4,10 @@ namespace EventSourcing.Sqlite.Internal;
 internal static class SqliteSql
 {
     /// <summary>The schema version this code writes (<c>PRAGMA user_version</c>).</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
 
     /// <summary>
-    /// Version 1. <c>events.position</c> is the rowid (INTEGER PRIMARY KEY, no AUTOINCREMENT): SQLite
+    /// Version 2 (version 1 without <c>documents</c>; every statement is idempotent, so upgrading runs them all again). <c>events.position</c> is the rowid (INTEGER PRIMARY KEY, no AUTOINCREMENT): SQLite
     /// assigns max + 1 inside the write transaction, and since one writer at a time holds the lock from
     /// <c>BEGIN IMMEDIATE</c> to its commit, positions commit in order and without gaps; events are never
     /// updated or deleted (triggers), so none is reused. Timestamps are microseconds since the Unix epoch
@@ -65,6 +65,13 @@ internal static class SqliteSql
             created_at     INTEGER NOT NULL
         );
         CREATE INDEX IF NOT EXISTS dead_letters_projection ON dead_letters (projection, id);
+
+        CREATE TABLE IF NOT EXISTS documents (
+            collection TEXT NOT NULL,
+            id         TEXT NOT NULL,
+            data       TEXT NOT NULL,
+            PRIMARY KEY (collection, id)
+        ) WITHOUT ROWID;
         """;
 
     public const string SelectStream = "SELECT version, updated_at FROM streams WHERE stream_id = $stream";
