@@ -3,6 +3,7 @@ using EventSourcing.InMemory;
 using EventSourcing.Projections;
 using EventSourcing.Serialization;
 using EventSourcing.Storage;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EventSourcing.Core.Tests;
 
@@ -60,4 +61,16 @@ public sealed class InMemoryObservability : ObservabilityConformance
         var events = new InMemoryEventStore(registry);
         return ValueTask.FromResult<(IEventStore, ISnapshotStore, IProjectionStore)>((events, new InMemorySnapshotStore(), new InMemoryProjectionStore(events, new InMemoryCheckpointStore())));
     }
+}
+
+public sealed class InMemoryTypedProjectionConformance : TypedProjectionConformance<ProjectionContext>
+{
+    protected override ValueTask<IServiceProvider> CreateServicesAsync(Action<EventSourcingBuilder> configure) =>
+        ValueTask.FromResult<IServiceProvider>(new ServiceCollection().AddEventSourcing(configure).Services.BuildServiceProvider());
+}
+
+public sealed class InMemoryDocumentConformance : DocumentConformance
+{
+    protected override ValueTask<IServiceProvider> CreateServicesAsync(Action<EventSourcingBuilder> configure) =>
+        ValueTask.FromResult<IServiceProvider>(new ServiceCollection().AddEventSourcing(configure).Services.BuildServiceProvider());
 }

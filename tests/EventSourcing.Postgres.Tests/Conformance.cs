@@ -3,6 +3,7 @@ using EventSourcing.Testing;
 using EventSourcing.Projections;
 using EventSourcing.Serialization;
 using EventSourcing.Storage;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EventSourcing.Postgres.Tests;
 
@@ -134,4 +135,31 @@ public sealed class PostgresObservabilityConformance(PostgresFixture fixture) : 
         var options = await fixture.CreateSchemaAsync("observability");
         return (new PostgresEventStore(fixture.DataSource, registry, options), new PostgresSnapshotStore(fixture.DataSource, options), new PostgresProjectionStore(fixture.DataSource, TestData.NewRegistry(), options));
     }
+}
+
+public sealed class PostgresTypedProjectionConformance(PostgresFixture fixture) : TypedProjectionConformance<PostgresProjectionContext>
+{
+    protected override ValueTask<IServiceProvider> CreateServicesAsync(Action<EventSourcingBuilder> configure) =>
+        ValueTask.FromResult(KitServices.Postgres(fixture, "typed", configure));
+}
+
+public sealed class PostgresDocumentConformance(PostgresFixture fixture) : DocumentConformance
+{
+    protected override ValueTask<IServiceProvider> CreateServicesAsync(Action<EventSourcingBuilder> configure) =>
+        ValueTask.FromResult(KitServices.Postgres(fixture, "documents", configure));
+}
+
+/// <summary>Containers for the kit's DI-based suites: a new schema per test (created when the host starts).</summary>
+internal static class KitServices
+{
+    public static IServiceProvider Postgres(PostgresFixture fixture, string hint, Action<EventSourcingBuilder> configure) =>
+        new ServiceCollection().AddEventSourcing(es =>
+        {
+            configure(es);
+            es.UsePostgres(o =>
+            {
+                o.ConnectionString = fixture.ConnectionString;
+                o.Schema = PostgresFixture.NewSchemaName(hint);
+            });
+        }).Services.BuildServiceProvider();
 }

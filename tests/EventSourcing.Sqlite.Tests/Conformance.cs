@@ -2,6 +2,7 @@ using EventSourcing.Projections;
 using EventSourcing.Serialization;
 using EventSourcing.Storage;
 using EventSourcing.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 using Xunit;
 
@@ -102,4 +103,28 @@ public sealed class SqliteObservabilityConformance : ObservabilityConformance, I
 
     protected override ValueTask<(IEventStore Events, ISnapshotStore Snapshots, IProjectionStore Projections)> CreateBackendAsync(EventTypeRegistry registry) =>
         ValueTask.FromResult<(IEventStore, ISnapshotStore, IProjectionStore)>((_database.Own(new SqliteEventStore(_database.Options(), registry)), new SqliteSnapshotStore(_database.Options()), new SqliteProjectionStore(_database.Options(), TestData.NewRegistry())));
+}
+
+public sealed class SqliteTypedProjectionConformance : TypedProjectionConformance<SqliteProjectionContext>, IAsyncLifetime
+{
+    private TempDatabase _database = null!;
+
+    public async ValueTask InitializeAsync() => _database = await TempDatabase.CreateAsync();
+
+    public ValueTask DisposeAsync() => _database.DisposeAsync();
+
+    protected override ValueTask<IServiceProvider> CreateServicesAsync(Action<EventSourcingBuilder> configure) =>
+        ValueTask.FromResult<IServiceProvider>(new ServiceCollection().AddEventSourcing(es => configure(es.UseSqlite(o => o.FilePath = _database.FilePath))).Services.BuildServiceProvider());
+}
+
+public sealed class SqliteDocumentConformance : DocumentConformance, IAsyncLifetime
+{
+    private TempDatabase _database = null!;
+
+    public async ValueTask InitializeAsync() => _database = await TempDatabase.CreateAsync();
+
+    public ValueTask DisposeAsync() => _database.DisposeAsync();
+
+    protected override ValueTask<IServiceProvider> CreateServicesAsync(Action<EventSourcingBuilder> configure) =>
+        ValueTask.FromResult<IServiceProvider>(new ServiceCollection().AddEventSourcing(es => configure(es.UseSqlite(o => o.FilePath = _database.FilePath))).Services.BuildServiceProvider());
 }
