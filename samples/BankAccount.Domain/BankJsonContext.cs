@@ -4,7 +4,7 @@ using BankAccount.Domain.Events;
 
 namespace BankAccount.Domain;
 
-/// <summary>Source-generated JSON metadata for every bank event and the snapshot: no reflection, AOT-friendly.</summary>
+/// <summary>Source-generated JSON metadata for every bank event, the snapshot and the current-state document: no reflection, AOT-friendly.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(AccountOpened))]
 [JsonSerializable(typeof(MoneyDeposited))]
@@ -12,4 +12,5 @@ namespace BankAccount.Domain;
 [JsonSerializable(typeof(MoneyWithdrawn))]
 [JsonSerializable(typeof(AccountClosed))]
 [JsonSerializable(typeof(AccountSnapshot))]
+[JsonSerializable(typeof(ReadModels.AccountDocument))]
 public sealed partial class BankJsonContext : JsonSerializerContext;

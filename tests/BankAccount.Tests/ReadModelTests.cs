@@ -85,19 +85,25 @@ public sealed class ReadModelTests : IAsyncLifetime
         await Run("a", a => a.Close("bye"));
         await CatchUpAsync();
 
-        var current = _services.GetRequiredService<CurrentStateProjection>();
+        var current = _services.GetRequiredService<CurrentStateView>();
         var analytics = _services.GetRequiredService<AnalyticsProjection>();
         var audit = _services.GetRequiredService<AuditLogProjection>();
         var before = await SnapshotAsync("a");
 
-        // At-least-once delivery: the whole stream again, out of the daemon's hands.
-        var live = new ProjectionContext("test", isRebuild: false);
-        await foreach (var e in _services.GetRequiredService<IEventStore>().ReadStreamAsync(Account.StreamFor("a"), cancellationToken: Ct))
+        // At-least-once delivery: the whole stream again, out of the daemon's hands, in a unit of work
+        // of the projection store (the current state's documents are written through its session).
+        var redelivery = await _services.GetRequiredService<IProjectionStore>().BeginAsync("test", isRebuild: false, Ct);
+        await using (redelivery)
         {
-            foreach (var projection in new IProjection[] { current, analytics, audit }.Where(p => p.EventTypes.Contains(e.EventType)))
+            await foreach (var e in _services.GetRequiredService<IEventStore>().ReadStreamAsync(Account.StreamFor("a"), cancellationToken: Ct))
             {
-                await projection.ProjectAsync(e, live, Ct);
+                foreach (var projection in new IProjection[] { current, analytics, audit }.Where(p => p.EventTypes.Contains(e.EventType)))
+                {
+                    await projection.ProjectAsync(e, redelivery.Context, Ct);
+                }
             }
+
+            await redelivery.CommitAsync(Ct);
         }
 
         Assert.Equal(before, await SnapshotAsync("a"));

@@ -1,4 +1,5 @@
 using EventSourcing;
+using EventSourcing.Documents;
 using EventSourcing.Projections;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -18,7 +19,8 @@ public static class BankReadModels
     public const string AuditLog = "audit-log";
 
     /// <summary>
-    /// Adds the in-memory read models: current state inline (never behind its stream), analytics and the
+    /// Adds the read models: current state inline as documents in the configured backend (never behind
+    /// its stream; <see cref="CurrentStateView"/>), analytics and the in-memory
     /// audit log asynchronously in the projection daemon; and <see cref="IAccountQueries"/>,
     /// <see cref="IAnalyticsQueries"/> and <see cref="IAuditLogQueries"/> over them. Call after
     /// <see cref="BankEvents.AddBankEvents"/>.
@@ -28,10 +30,10 @@ public static class BankReadModels
     public static EventSourcingBuilder AddBankReadModels(this EventSourcingBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.AddProjection<CurrentStateProjection>(ProjectionMode.Inline)
+        builder.AddProjection<CurrentStateView>(ProjectionMode.Inline)
             .AddProjection<AnalyticsProjection>(ProjectionMode.Async)
             .AddProjection<AuditLogProjection>(ProjectionMode.Async);
-        builder.Services.TryAddSingleton<IAccountQueries>(sp => sp.GetRequiredService<CurrentStateProjection>());
+        builder.Services.TryAddSingleton<IAccountQueries>(sp => new DocumentAccountQueries(sp.GetRequiredService<DocumentReader>()));
         builder.Services.TryAddSingleton<IAnalyticsQueries>(sp => sp.GetRequiredService<AnalyticsProjection>());
         builder.Services.TryAddSingleton<IAuditLogQueries>(sp => sp.GetRequiredService<AuditLogProjection>());
         return builder;

@@ -2,7 +2,7 @@ namespace BankAccount.Domain.ReadModels;
 
 /// <summary>
 /// Reads the current-state read model. Callers depend on this, not on where the rows live, so a
-/// PostgreSQL table can replace the in-memory <see cref="CurrentStateProjection"/> without changing them.
+/// PostgreSQL table can replace the documents of <see cref="CurrentStateView"/> without changing them.
 /// </summary>
 public interface IAccountQueries
 {
