@@ -24,7 +24,7 @@ public sealed partial class Tour
         await _daemon.WaitForPositionAsync(BankReadModels.AuditLog, head);
         _console.WriteLine($"The daemon caught up; lag: analytics {await _daemon.GetLagAsync(BankReadModels.Analytics)}, audit log {await _daemon.GetLagAsync(BankReadModels.AuditLog)} events.");
 
-        var accounts = new Table { Title = new TableTitle("Current state (inline)") }.AddColumns("Account", "Owner", "Version", "Balance", "Status");
+        var accounts = new Table { Title = new TableTitle("Current state (inline documents)") }.AddColumns("Account", "Owner", "Version", "Balance", "Status");
         foreach (var a in await _accountQueries.ListAccountsAsync())
         {
             accounts.AddRow(a.AccountId, Markup.Escape(a.Owner), $"{a.Version}", Money.Format(a.Balance, a.Currency), a.Status == AccountStatus.Open ? "open" : "closed");
