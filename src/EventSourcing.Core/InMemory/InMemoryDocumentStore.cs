@@ -15,7 +15,9 @@ internal sealed class InMemoryDocumentStore : IDocumentStore
     public ValueTask<byte[]?> LoadAsync(string collection, string id, CancellationToken cancellationToken = default)
     {
         DocumentGuard.Validate(collection, id);
-        return ValueTask.FromResult(Get(collection, id));
+
+        // A copy, as a database hands out: a caller that changes it never changes the stored document.
+        return ValueTask.FromResult<byte[]?>(Get(collection, id) is { } json ? [.. json] : null);
     }
 
     public ValueTask<IReadOnlyList<KeyValuePair<string, byte[]>>> ListAsync(string collection, string? after, int limit, CancellationToken cancellationToken = default)
@@ -33,7 +35,7 @@ internal sealed class InMemoryDocumentStore : IDocumentStore
                         continue;
                     }
 
-                    page.Add(new(id, json));
+                    page.Add(new(id, [.. json]));
                     if (page.Count == limit)
                     {
                         break;
