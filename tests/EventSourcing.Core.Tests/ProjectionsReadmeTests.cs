@@ -32,9 +32,8 @@ public sealed class ProjectionsReadmeTests
     [Fact]
     public async Task The_readme_view_runs_inline_and_its_documents_are_read_by_id_and_by_page()
     {
-        var services = new ServiceCollection();
-
         // --- README projections (program): begin ---
+        var services = new ServiceCollection();
         services.AddEventSourcing(es => es
             .AddEvent<Deposited>("deposited").AddEvent<Withdrawn>("withdrawn")
             .AddProjection<WalletSummaries>(ProjectionMode.Inline));

@@ -149,6 +149,25 @@ public sealed class PostgresDocumentConformance(PostgresFixture fixture) : Docum
         ValueTask.FromResult(KitServices.Postgres(fixture, "documents", configure));
 }
 
+/// <summary>Documents through a real PgBouncer in transaction pooling mode.</summary>
+public sealed class PooledDocumentConformance(PostgresFixture fixture) : DocumentConformance
+{
+    protected override async ValueTask<IServiceProvider> CreateServicesAsync(Action<EventSourcingBuilder> configure)
+    {
+        var pooler = await fixture.PoolerAsync(Pooled.PoolSize);
+        return new ServiceCollection().AddEventSourcing(es =>
+        {
+            configure(es);
+            es.UsePostgres(o =>
+            {
+                o.ConnectionString = pooler.ConnectionString;
+                o.Schema = PostgresFixture.NewSchemaName("pooled_documents");
+                o.TransactionPooling = true;
+            });
+        }).Services.BuildServiceProvider();
+    }
+}
+
 /// <summary>Containers for the kit's DI-based suites: a new schema per test (created when the host starts).</summary>
 internal static class KitServices
 {
