@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "results")
 
-PARAM_COLUMNS = ("Events", "Length", "Backend", "Snapshots")
+PARAM_COLUMNS = ("Events", "Length", "Backend", "Snapshots", "Tail", "Writers", "LogSize")
 
 
 def number(text):
@@ -119,7 +119,9 @@ SCENARIOS = [
     ("8 writers contending on one stream", "ContentionBenchmarks", (), "Ours", "RawNpgsql", None, None, "per successful append"),
     ("Load aggregate, 10,000 events", "LoadAggregateBenchmarks", (("Events", "10000"),), "Ours", "RawNpgsql", 0.77, 3.5, "no snapshot"),
     ("Load aggregate, 100,000 events", "LoadAggregateBenchmarks", (("Events", "100000"),), "Ours", "RawNpgsql", 0.77, None, "no snapshot"),
-    ("Load from snapshot + 50-event tail", "SnapshotLoadBenchmarks", (), "Ours", "RawNpgsql", 0.9, 1.0, "10,000-event stream"),
+    ("Load from a snapshot at the stream's head", "SnapshotLoadBenchmarks", (("Tail", "0"),), "Ours", "RawNpgsql", 0.9, 1.5,
+     "AggregateRepository.LoadAsync; raw = one SELECT; Marten = FetchLatest"),
+    ("Load from snapshot + 50-event tail", "SnapshotLoadBenchmarks", (("Tail", "50"),), "Ours", "RawNpgsql", 0.9, 1.0, "10,000-event stream"),
     ("Read the global log (200,000 events)", "GlobalLogBenchmarks", (), "Ours", "RawNpgsql", 0.77, 2.5, ""),
     ("Rebuild balance projection (200,000 events)", "RebuildProjectionBenchmarks", (), "RebuildWithDaemonBenchmarks.Ours", "RawNpgsql",
      0.67, 4.0, "ours = the Core ProjectionDaemon.RebuildAsync; raw = read all + batched upsert"),
