@@ -296,6 +296,7 @@ ALTERNATING = [
     ("AppendOneEvent", "Append 1 event to a new stream, 1 writer", 0.9, None),
     ("AppendConcurrent", "Append 1 event to a new stream, 8 writers", 0.9, None),
     ("AppendBatch", "Append 1,000 events in one call (raw = binary COPY)", 0.9, None),
+    ("Load100k", "Load a 100,000-event aggregate (no snapshot)", 0.85, None),
     ("SnapshotHead", "Load from a snapshot at the stream's head", 0.9, 1.5),
     ("SnapshotTail50", "Load from snapshot + 50-event tail", 0.9, None),
 ]

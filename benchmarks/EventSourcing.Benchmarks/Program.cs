@@ -23,9 +23,18 @@ public static class Program
     {
         var mode = BenchMode.Full;
         var alternate = false;
+        string? only = null;
         var rest = new List<string>();
-        foreach (var arg in args)
+        for (var i = 0; i < args.Length; i++)
         {
+            var arg = args[i];
+            if (arg == "--only" && i + 1 < args.Length)
+            {
+                // --alternate: only the scenarios whose name contains this.
+                only = args[++i];
+                continue;
+            }
+
             switch (arg)
             {
                 case "--quick": mode = BenchMode.Quick; break;
@@ -76,7 +85,8 @@ public static class Program
                     Path.Combine(results, smoke ? Path.Combine(side, "alternating.csv") : $"alternating-{DateTime.UtcNow:yyyyMMdd-HHmmss}.csv"),
                     rounds: smoke ? 1 : 6,
                     slice: TimeSpan.FromMilliseconds(smoke ? 10 : 1_000),
-                    writeWarmup: TimeSpan.FromSeconds(smoke ? 0.05 : 5));
+                    writeWarmup: TimeSpan.FromSeconds(smoke ? 0.05 : 5),
+                    only);
                 EnvironmentReport.Finish(environment, clock.Elapsed, Path.Combine(results, smoke ? Path.Combine(side, "environment-alternating.md") : "environment-alternating.md"));
                 NpgsqlConnection.ClearAllPools();
                 return 0;
