@@ -309,9 +309,13 @@ def alternating(w):
     files = sorted(n for n in os.listdir(RESULTS) if n.startswith("alternating-") and n.endswith(".csv"))
     if not files:
         return
+    # Rows of a run measured with a since-changed baseline: listed (with the reason) in superseded-alternating.csv.
+    superseded = {(r["File"], r["Scenario"]): r["Reason"] for r in side_csv("superseded-alternating.csv")}
     per_round = {}  # (scenario, run, round) -> {system: ops/s}
     for run, name in enumerate(files):
         for row in side_csv(name):
+            if (name, row["Scenario"]) in superseded:
+                continue
             key = (row["Scenario"], run, row["Round"])
             per_round.setdefault(key, {})[row["System"]] = number(row["OpsPerSecond"])
     env = {}
@@ -352,6 +356,10 @@ def alternating(w):
       "Cells: median (min–max, n = rounds × runs) of the per-round throughput ratio; a target inside the spread is "
       "**within noise**, neither PASS nor MISS.")
     w("")
+    if superseded:
+        w("Left out (superseded-alternating.csv): " + "; ".join(sorted({f"{s} of {f}" for f, s in superseded})) + ". Reason: "
+          + "; ".join(sorted(set(superseded.values()))) + ".")
+        w("")
     w("| Scenario | ours/raw | target | | ours/Marten | target | |")
     w("|---|---:|---:|---|---:|---:|---|")
     for scenario, label, raw_target, marten_target in ALTERNATING:
