@@ -337,7 +337,7 @@ def alternating(w):
 
     def cell(st, target):
         if st is None:
-            return "n/a", "NOT RUN"
+            return ("n/a", "NOT RUN") if target is not None else ("—", "")
         median, low, high, n = st
         text = f"{median:.2f} ({low:.2f}–{high:.2f}, n={n})"
         if target is None:
