@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "results")
 
-PARAM_COLUMNS = ("Events", "Length", "Backend", "Snapshots")
+PARAM_COLUMNS = ("Events", "Length", "Backend", "Snapshots", "Tail", "Writers", "LogSize")
 
 
 def number(text):
@@ -119,7 +119,9 @@ SCENARIOS = [
     ("8 writers contending on one stream", "ContentionBenchmarks", (), "Ours", "RawNpgsql", None, None, "per successful append"),
     ("Load aggregate, 10,000 events", "LoadAggregateBenchmarks", (("Events", "10000"),), "Ours", "RawNpgsql", 0.77, 3.5, "no snapshot"),
     ("Load aggregate, 100,000 events", "LoadAggregateBenchmarks", (("Events", "100000"),), "Ours", "RawNpgsql", 0.77, None, "no snapshot"),
-    ("Load from snapshot + 50-event tail", "SnapshotLoadBenchmarks", (), "Ours", "RawNpgsql", 0.9, 1.0, "10,000-event stream"),
+    ("Load from a snapshot at the stream's head", "SnapshotLoadBenchmarks", (("Tail", "0"),), "Ours", "RawNpgsql", 0.9, 1.5,
+     "AggregateRepository.LoadAsync; raw = one SELECT; Marten = FetchLatest"),
+    ("Load from snapshot + 50-event tail", "SnapshotLoadBenchmarks", (("Tail", "50"),), "Ours", "RawNpgsql", 0.9, 1.0, "10,000-event stream"),
     ("Read the global log (200,000 events)", "GlobalLogBenchmarks", (), "Ours", "RawNpgsql", 0.77, 2.5, ""),
     ("Rebuild balance projection (200,000 events)", "RebuildProjectionBenchmarks", (), "RebuildWithDaemonBenchmarks.Ours", "RawNpgsql",
      0.67, 4.0, "ours = the Core ProjectionDaemon.RebuildAsync; raw = read all + batched upsert"),
@@ -182,6 +184,8 @@ def main():
           f"{fmt_time(raw)} | {fmt_time(marten)} | {fmt_time(quick) if quick is not None else '—'} | "
           f"{fmt_ratio(vs_raw)} | {raw_cells[0]} | {raw_cells[1]} | {fmt_ratio(vs_marten, '×')} | {marten_cells[0]} | {marten_cells[1]} |")
     w("")
+
+    alternating(w)
 
     # Contention: throughput of successful appends and conflicts.
     conflicts = {r["Method"]: r for r in side_csv("contention-conflicts.csv")}
@@ -285,6 +289,90 @@ def main():
     with open(os.path.join(RESULTS, "summary.md"), "w", encoding="utf-8") as f:
         f.write("\n".join(out) + "\n")
     print(f"wrote {os.path.join(RESULTS, 'summary.md')}")
+
+
+# Alternating runs (--alternate): (scenario, label, raw target, Marten target).
+ALTERNATING = [
+    ("AppendOneEvent", "Append 1 event to a new stream, 1 writer", 0.9, None),
+    ("AppendConcurrent", "Append 1 event to a new stream, 8 writers", 0.9, None),
+    ("AppendBatch", "Append 1,000 events in one call (raw = binary COPY)", 0.9, None),
+    ("Load100k", "Load a 100,000-event aggregate (no snapshot)", 0.85, None),
+    ("SnapshotHead", "Load from a snapshot at the stream's head", 0.9, 1.5),
+    ("SnapshotTail50", "Load from snapshot + 50-event tail", 0.9, None),
+]
+
+
+def alternating(w):
+    """Ratios from the alternating runs: one per round (systems measured next to each other in time),
+    pooled over every results/alternating-*.csv (one file per run); median, spread and a verdict that
+    says "within noise" when the spread straddles the target."""
+    files = sorted(n for n in os.listdir(RESULTS) if n.startswith("alternating-") and n.endswith(".csv"))
+    if not files:
+        return
+    # Rows of a run measured with a since-changed baseline: listed (with the reason) in superseded-alternating.csv.
+    superseded = {(r["File"], r["Scenario"]): r["Reason"] for r in side_csv("superseded-alternating.csv")}
+    per_round = {}  # (scenario, run, round) -> {system: ops/s}
+    for run, name in enumerate(files):
+        for row in side_csv(name):
+            if (name, row["Scenario"]) in superseded:
+                continue
+            key = (row["Scenario"], run, row["Round"])
+            per_round.setdefault(key, {})[row["System"]] = number(row["OpsPerSecond"])
+    env = {}
+    path = os.path.join(RESULTS, "environment-alternating.md")
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                m = re.match(r"^\| (.+?) \| (.+) \|$", line.strip())
+                if m:
+                    env[m.group(1)] = m.group(2)
+
+    def stats(values):
+        values = sorted(v for v in values if v is not None)
+        if not values:
+            return None
+        mid = len(values) // 2
+        median = values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+        return median, values[0], values[-1], len(values)
+
+    def cell(st, target):
+        if st is None:
+            return ("n/a", "NOT RUN") if target is not None else ("—", "")
+        median, low, high, n = st
+        text = f"{median:.2f} ({low:.2f}–{high:.2f}, n={n})"
+        if target is None:
+            return text, ""
+        if low >= target:
+            return text, "PASS"
+        if high < target:
+            return text, "**MISS**"
+        return text, "within noise"
+
+    w("### Alternating runs (ours, raw and Marten in turns)")
+    w("")
+    w(f"`--alternate`: after {'a warm-up of several seconds of real work per system'}, the systems take turns in "
+      "1-second slices of real work, the order rotating every round; each round gives one ratio of neighbours in time. "
+      f"Runs pooled: {len(files)} ({', '.join(files)}). Load average (1, 5, 15 min) of the last run: {env.get('load average at start', '?')} at its start, {env.get('load average at end', '?')} at its end. "
+      "Cells: median (min–max, n = rounds × runs) of the per-round throughput ratio; a target inside the spread is "
+      "**within noise**, neither PASS nor MISS.")
+    w("")
+    if superseded:
+        w("Left out (superseded-alternating.csv): " + "; ".join(sorted({f"{s} of {f}" for f, s in superseded})) + ". Reason: "
+          + "; ".join(sorted(set(superseded.values()))) + ".")
+        w("")
+    w("| Scenario | ours/raw | target | | ours/Marten | target | |")
+    w("|---|---:|---:|---|---:|---:|---|")
+    for scenario, label, raw_target, marten_target in ALTERNATING:
+        rounds = [v for k, v in per_round.items() if k[0] == scenario]
+        if not rounds:
+            continue
+        vs_raw = stats([ratio(r.get("Ours"), r.get("RawNpgsql")) for r in rounds])
+        vs_marten = stats([ratio(r.get("Ours"), r.get("Marten")) for r in rounds])
+        a, av = cell(vs_raw, raw_target)
+        b, bv = cell(vs_marten, marten_target)
+        w(f"| {label} | {a} | {'≥ %.2f' % raw_target if raw_target else '—'} | {av} | {b} | "
+          f"{'≥ %g×' % marten_target if marten_target else '—'} | {bv} |")
+    w("")
 
 
 def chart(lengths, curve):

@@ -22,14 +22,25 @@ public static class Program
     public static async Task<int> Main(string[] args)
     {
         var mode = BenchMode.Full;
+        var alternate = false;
+        string? only = null;
         var rest = new List<string>();
-        foreach (var arg in args)
+        for (var i = 0; i < args.Length; i++)
         {
+            var arg = args[i];
+            if (arg == "--only" && i + 1 < args.Length)
+            {
+                // --alternate: only the scenarios whose name contains this.
+                only = args[++i];
+                continue;
+            }
+
             switch (arg)
             {
                 case "--quick": mode = BenchMode.Quick; break;
                 case "--smoke": mode = BenchMode.Smoke; break;
                 case "--full": mode = BenchMode.Full; break;
+                case "--alternate": alternate = true; break;
                 default: rest.Add(arg); break;
             }
         }
@@ -64,6 +75,23 @@ public static class Program
             Environment.SetEnvironmentVariable(BenchSettings.ServerVariable, server.ConnectionString);
             var warning = await ServerSetup.PrepareAsync(server);
             environment = await EnvironmentReport.StartAsync(server, mode, warning, repoRoot);
+            if (alternate)
+            {
+                // Ours, raw and Marten in turns (see Alternating); writes results/alternating-<UTC time>.csv.
+                var results = Path.Combine(benchmarks, "results");
+                Directory.CreateDirectory(results);
+                var smoke = mode == BenchMode.Smoke;
+                await Alternating.RunAsync(
+                    Path.Combine(results, smoke ? Path.Combine(side, "alternating.csv") : $"alternating-{DateTime.UtcNow:yyyyMMdd-HHmmss}.csv"),
+                    rounds: smoke ? 1 : 6,
+                    slice: TimeSpan.FromMilliseconds(smoke ? 10 : 1_000),
+                    writeWarmup: TimeSpan.FromSeconds(smoke ? 0.05 : 5),
+                    only);
+                EnvironmentReport.Finish(environment, clock.Elapsed, Path.Combine(results, smoke ? Path.Combine(side, "environment-alternating.md") : "environment-alternating.md"));
+                NpgsqlConnection.ClearAllPools();
+                return 0;
+            }
+
             try
             {
                 summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run([.. rest], BenchConfig.Create(mode, artifacts)).ToArray();

@@ -15,6 +15,7 @@ namespace EventSourcing.Postgres;
 /// </summary>
 public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
 {
+    private readonly PostgresBackend _backend;
     private readonly PostgresStreamReader _streams;
     private readonly PostgresLogReader _log;
     private readonly AppendProtocol _append;
@@ -39,6 +40,7 @@ public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
     internal PostgresEventStore(PostgresBackend backend, EventTypeRegistry registry, TimeProvider? timeProvider, InlineProjectionSet? inline = null, CommitNotifier? notifier = null)
     {
         ArgumentNullException.ThrowIfNull(registry);
+        _backend = backend;
         _streams = new PostgresStreamReader(backend, registry);
         _log = new PostgresLogReader(backend, registry);
         _append = new AppendProtocol(backend, registry, timeProvider ?? TimeProvider.System, notifier) { Inline = inline ?? InlineProjectionSet.None };

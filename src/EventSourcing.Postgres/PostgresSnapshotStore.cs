@@ -27,6 +27,9 @@ public sealed class PostgresSnapshotStore : ISnapshotStore
     /// <summary>Creates the store on the backend the DI wiring shares.</summary>
     internal PostgresSnapshotStore(PostgresBackend backend) => _backend = backend;
 
+    /// <summary>The data source and schema the snapshots live in.</summary>
+    internal PostgresBackend Backend => _backend;
+
     /// <inheritdoc />
     public async ValueTask<Snapshot?> LoadAsync(StreamId streamId, CancellationToken cancellationToken = default)
     {

@@ -24,6 +24,9 @@ public sealed class SqliteSnapshotStore : ISnapshotStore
 
     internal SqliteSnapshotStore(SqliteDatabase database) => _database = database;
 
+    /// <summary>The database file the snapshots live in.</summary>
+    internal SqliteDatabase Database => _database;
+
     /// <inheritdoc />
     public async ValueTask<Snapshot?> LoadAsync(StreamId streamId, CancellationToken cancellationToken = default)
     {

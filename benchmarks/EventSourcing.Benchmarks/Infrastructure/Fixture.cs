@@ -70,7 +70,7 @@ public static class Fixture
 
     /// <summary>Marten (default configuration) on the read schema.</summary>
     /// <returns>The system.</returns>
-    public static Task<MartenSystem> MartenReadAsync() => Get("marten_r", () => MartenSystem.CreateAsync("marten_r", quickAppend: false));
+    public static Task<MartenSystem> MartenReadAsync() => Get("marten_r", () => MartenSystem.CreateAsync("marten_r", quickAppend: false, snapshots: true));
 
     /// <summary>
     /// A new in-memory store holding a data set. Not cached: a benchmark case owns its store and drops

@@ -24,8 +24,13 @@ public sealed class MartenSystem : IAsyncDisposable
     /// <summary>Creates a store on its own schema of Marten's database and applies its schema.</summary>
     /// <param name="schema">The schema.</param>
     /// <param name="quickAppend">Quick append mode instead of the default (Rich).</param>
+    /// <param name="snapshots">
+    /// Registers <see cref="MartenAccount"/> as an async snapshot projection, so <c>FetchLatest</c> reads
+    /// the stored document plus the events after it (in one batch) instead of aggregating the whole stream.
+    /// Only for the read schema: nothing runs the async daemon there, the seeded documents stay as seeded.
+    /// </param>
     /// <returns>The system.</returns>
-    public static async Task<MartenSystem> CreateAsync(string schema, bool quickAppend)
+    public static async Task<MartenSystem> CreateAsync(string schema, bool quickAppend, bool snapshots = false)
     {
         var store = DocumentStore.For(options =>
         {
@@ -39,6 +44,10 @@ public sealed class MartenSystem : IAsyncDisposable
 
             options.Schema.For<MartenAccount>();
             options.Projections.Add<MartenBalanceProjection>(ProjectionLifecycle.Async);
+            if (snapshots)
+            {
+                options.Projections.Snapshot<MartenAccount>(SnapshotLifecycle.Async);
+            }
         });
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
         return new MartenSystem(store);
@@ -114,16 +123,14 @@ public sealed class MartenSystem : IAsyncDisposable
         return await session.Events.AggregateStreamAsync<MartenAccount>(streamId);
     }
 
-    /// <summary>The stored snapshot document, then the events after it.</summary>
+    /// <summary>Marten's own snapshot load: <c>FetchLatest</c> (the stored document plus the events after it).</summary>
     /// <param name="streamId">The stream.</param>
     /// <returns>The aggregate.</returns>
-    public async Task<MartenAccount?> LoadFromSnapshotAsync(string streamId)
+    public async Task<MartenAccount?> FetchLatestAsync(string streamId)
     {
-        await using var session = Store.QuerySession();
-        var snapshot = await session.LoadAsync<MartenAccount>(streamId);
-        return snapshot is null
-            ? await session.Events.AggregateStreamAsync<MartenAccount>(streamId)
-            : await session.Events.AggregateStreamAsync(streamId, state: snapshot, fromVersion: snapshot.Version + 1);
+        // FetchLatest lives on the document session's event operations (not on query sessions).
+        await using var session = Store.LightweightSession();
+        return await session.Events.FetchLatest<MartenAccount>(streamId);
     }
 
     /// <summary>Aggregates up to a version and stores the result as the snapshot document (seeding).</summary>

@@ -76,6 +76,33 @@ public sealed partial class AggregateRepository<TAggregate>
         }
     }
 
+    /// <summary>The snapshot and the events after it from a store that reads both at once; null when it cannot read our snapshot store.</summary>
+    private async ValueTask<SnapshotTail?> LoadSnapshotTailAsync(ISnapshotTailReader reader, StreamId streamId, long toVersion, CancellationToken cancellationToken)
+    {
+        using var activity = RepositoryInstruments.Start(RepositoryInstruments.SnapshotLoadActivity, streamId, AggregateType);
+        try
+        {
+            var tail = await reader.ReadSnapshotTailAsync(_snapshots!, streamId, toVersion, cancellationToken).ConfigureAwait(false);
+            if (tail is null)
+            {
+                _tailReader = null;
+            }
+            if (activity is not null && tail is not null)
+            {
+                activity.SetTag("eventsourcing.snapshot.found", tail.Snapshot is not null);
+                activity.SetTag(RepositoryInstruments.SnapshotVersionTag, tail.Snapshot?.Version);
+                activity.SetTag(StoreInstruments.Tags.EventCount, tail.Events.Count);
+            }
+
+            return tail;
+        }
+        catch (Exception ex)
+        {
+            RepositoryInstruments.Fail(activity, ex);
+            throw;
+        }
+    }
+
     private async ValueTask SaveSnapshotAsync(Snapshot snapshot, CancellationToken cancellationToken)
     {
         using var activity = RepositoryInstruments.Start(RepositoryInstruments.SnapshotSaveActivity, snapshot.StreamId, AggregateType);

@@ -25,6 +25,9 @@ public sealed partial class AggregateRepository<TAggregate>
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
 
+    // The store's one-round-trip snapshot read; dropped once it says it cannot read our snapshot store.
+    private ISnapshotTailReader? _tailReader;
+
     /// <summary>Creates a repository.</summary>
     /// <param name="store">The event store.</param>
     /// <param name="registry">The registry (its JSON options serialize snapshots).</param>
@@ -43,6 +46,7 @@ public sealed partial class AggregateRepository<TAggregate>
         ArgumentOutOfRangeException.ThrowIfNegative(_options.MaxConcurrencyRetries);
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
+        _tailReader = snapshots is null ? null : store as ISnapshotTailReader;
     }
 
     /// <summary>Loads the aggregate's current state; a new aggregate (version 0) when the stream does not exist.</summary>
@@ -286,9 +290,15 @@ public sealed partial class AggregateRepository<TAggregate>
         var aggregate = new TAggregate();
         var from = 1L;
         var replaceSnapshot = false;
+
+        // Events read together with the snapshot (one round trip where the store offers it), from version `from` on.
+        SnapshotTail? tail = null;
         if (aggregate is ISnapshotSupport support && _snapshots is not null)
         {
-            var snapshot = await LoadSnapshotAsync(streamId, cancellationToken).ConfigureAwait(false);
+            tail = asOf is null && _tailReader is { } reader
+                ? await LoadSnapshotTailAsync(reader, streamId, toVersion, cancellationToken).ConfigureAwait(false)
+                : null;
+            var snapshot = tail is null ? await LoadSnapshotAsync(streamId, cancellationToken).ConfigureAwait(false) : tail.Snapshot;
             if (snapshot is not null && snapshot.Version <= toVersion
                 && (asOf is null || await EventTimeAsync(streamId, snapshot.Version, cancellationToken).ConfigureAwait(false) <= asOf))
             {
@@ -299,9 +309,11 @@ public sealed partial class AggregateRepository<TAggregate>
                 }
                 else
                 {
-                    // A failed restore may have half-applied; start again from a clean aggregate.
+                    // A failed restore may have half-applied; start again from a clean aggregate (the events
+                    // read after the snapshot are of no use then).
                     aggregate = new TAggregate();
                     replaceSnapshot = !_options.Snapshots.IsNever;
+                    tail = null;
                 }
             }
         }
@@ -312,16 +324,35 @@ public sealed partial class AggregateRepository<TAggregate>
         }
 
         var saw = false;
-        var maxCount = toVersion == long.MaxValue ? long.MaxValue : Math.Max(0, toVersion - from + 1);
-        await foreach (var e in _store.ReadStreamAsync(streamId, from, maxCount, cancellationToken).ConfigureAwait(false))
+        var next = from;
+        if (tail is not null)
         {
-            if (asOf is { } limit && e.Timestamp > limit)
+            foreach (var e in tail.Events)
             {
-                break;
-            }
+                if (e.StreamVersion != next)
+                {
+                    throw new InvalidOperationException($"The store's snapshot read of stream '{streamId.Value}' returned version {e.StreamVersion} where {next} was due.");
+                }
 
-            saw |= e.EventId == watch;
-            aggregate.Replay(e.Event, e.StreamVersion);
+                saw |= e.EventId == watch;
+                aggregate.Replay(e.Event, e.StreamVersion);
+                next++;
+            }
+        }
+
+        if (tail is not { IsComplete: true } && next <= toVersion)
+        {
+            var maxCount = toVersion == long.MaxValue ? long.MaxValue : toVersion - next + 1;
+            await foreach (var e in _store.ReadStreamAsync(streamId, next, maxCount, cancellationToken).ConfigureAwait(false))
+            {
+                if (asOf is { } limit && e.Timestamp > limit)
+                {
+                    break;
+                }
+
+                saw |= e.EventId == watch;
+                aggregate.Replay(e.Event, e.StreamVersion);
+            }
         }
 
         if (replaceSnapshot && aggregate.Version > 0 && asOf is null && toVersion == long.MaxValue)

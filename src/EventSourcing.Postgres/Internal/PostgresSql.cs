@@ -46,6 +46,20 @@ internal sealed class PostgresSql
 
         LoadSnapshot = $"select version, state_type, schema_version, created_at, data from {s}.snapshots where stream_id = $1";
 
+        // The snapshot (columns 0-4, at most one row) and the events after it (columns 5-12, in version
+        // order) in one statement, so both come from one MVCC snapshot: a snapshot saved meanwhile cannot
+        // move the tail's start past events the returned snapshot lacks. Rows tell apart by column 0.
+        SnapshotTail = $"""
+            with snap as materialized (
+                select version, state_type, schema_version, created_at, data from {s}.snapshots
+                where stream_id = $1 and version <= $2)
+            select version, state_type, schema_version, created_at, data, null, null, null, null, null, null, null, null from snap
+            union all
+            (select null, null, null, null, null, {EventColumns} from {s}.events
+             where stream_id = $1 and version > coalesce((select version from snap), 0) and version <= $2
+             order by version limit $3)
+            """;
+
         // Same rule as SnapshotGuard.Replaces: newer (or equal) version, or another schema version/state type.
         SaveSnapshot = $"""
             insert into {s}.snapshots as x (stream_id, version, state_type, schema_version, data, created_at)
@@ -128,6 +142,9 @@ internal sealed class PostgresSql
     public string LoadSnapshot { get; }
 
     public string SaveSnapshot { get; }
+
+    /// <summary>The snapshot at or before a version and the events after it, in one statement (see the constructor).</summary>
+    public string SnapshotTail { get; }
 
     public string DeleteSnapshot { get; }
 

@@ -1,5 +1,6 @@
 using System.Data;
 using EventSourcing.Serialization;
+using EventSourcing.Storage;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -31,6 +32,59 @@ internal sealed class PostgresStreamReader(PostgresBackend backend, EventTypeReg
             return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
                 ? EventRows.Read(reader, 0, buffers, registry, streamId)
                 : null;
+        }
+        finally
+        {
+            buffers.Return();
+        }
+    }
+
+    /// <summary>
+    /// The stream's snapshot at or before <paramref name="toVersion"/> and up to one page of the events
+    /// after it, in one statement (one round trip, one MVCC snapshot).
+    /// </summary>
+    public async ValueTask<SnapshotTail> ReadSnapshotTailAsync(StreamId streamId, long toVersion, CancellationToken cancellationToken)
+    {
+        var buffers = new RowBuffers();
+        try
+        {
+            var connection = await backend.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var connectionScope = connection.ConfigureAwait(false);
+            using var command = backend.Command(backend.Sql.SnapshotTail, connection);
+
+            // At most one page; one row more than the page says whether the tail goes on (it is seen, not read).
+            var take = EventPages.PageSize;
+            command.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = streamId.Value });
+            command.Parameters.Add(new NpgsqlParameter<long> { NpgsqlDbType = NpgsqlDbType.Bigint, TypedValue = toVersion });
+            command.Parameters.Add(new NpgsqlParameter<int> { NpgsqlDbType = NpgsqlDbType.Integer, TypedValue = take + 1 });
+            await backend.PrepareAsync(command, cancellationToken).ConfigureAwait(false);
+            var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken).ConfigureAwait(false);
+            await using var readerScope = reader.ConfigureAwait(false);
+            Snapshot? snapshot = null;
+            var events = new List<EventEnvelope>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (!reader.IsDBNull(0))
+                {
+                    snapshot = new Snapshot(
+                        streamId,
+                        Version: reader.GetInt64(0),
+                        StateType: reader.GetString(1),
+                        SchemaVersion: reader.GetInt32(2),
+                        Timestamp: reader.GetFieldValue<DateTimeOffset>(3),
+                        State: await reader.GetFieldValueAsync<byte[]>(4, cancellationToken).ConfigureAwait(false));
+                }
+                else if (events.Count == take)
+                {
+                    return new SnapshotTail(snapshot, events, IsComplete: false);
+                }
+                else
+                {
+                    events.Add(EventRows.Read(reader, 5, buffers, registry, streamId));
+                }
+            }
+
+            return new SnapshotTail(snapshot, events, IsComplete: true);
         }
         finally
         {

@@ -130,6 +130,9 @@ internal static class SqliteSql
 
     public const string CountEventsOfTypesPrefix = "SELECT count(*) FROM events WHERE event_type IN ";
 
+    /// <summary>As <see cref="LoadSnapshot"/>, only at or below a version.</summary>
+    public const string LoadSnapshotUpTo = "SELECT version, state_type, schema_version, created_at, state FROM snapshots WHERE stream_id = $stream AND version <= $to";
+
     public const string LoadSnapshot = "SELECT version, state_type, schema_version, created_at, state FROM snapshots WHERE stream_id = $stream";
 
     /// <summary>The upsert keeps the stored snapshot unless <c>SnapshotGuard.Replaces</c> holds (same rule, in SQL).</summary>

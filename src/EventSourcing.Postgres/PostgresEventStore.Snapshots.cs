@@ -1,0 +1,28 @@
+using EventSourcing.Storage;
+
+namespace EventSourcing.Postgres;
+
+public sealed partial class PostgresEventStore : ISnapshotTailReader
+{
+    /// <inheritdoc />
+    /// <remarks>
+    /// Serves a <see cref="PostgresSnapshotStore"/> on the same data source and schema: one statement
+    /// returns the snapshot and up to 5,000 events after it, so a load from a snapshot is one round trip
+    /// and snapshot and events come from one MVCC snapshot. A snapshot store elsewhere gets null.
+    /// </remarks>
+    public async ValueTask<SnapshotTail?> ReadSnapshotTailAsync(ISnapshotStore snapshots, StreamId streamId, long toVersion, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(snapshots);
+        AppendGuard.ValidateStreamId(streamId);
+        ArgumentOutOfRangeException.ThrowIfLessThan(toVersion, 1);
+        ThrowIfDisposed();
+        if (snapshots is not PostgresSnapshotStore { Backend: var theirs }
+            || !ReferenceEquals(theirs.DataSource, _backend.DataSource)
+            || theirs.Sql.Schema != _backend.Sql.Schema)
+        {
+            return null;
+        }
+
+        return await _streams.ReadSnapshotTailAsync(streamId, toVersion, cancellationToken).ConfigureAwait(false);
+    }
+}
