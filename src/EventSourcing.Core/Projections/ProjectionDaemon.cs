@@ -169,29 +169,32 @@ public sealed partial class ProjectionDaemon : IHostedService, IAsyncDisposable
     /// <returns>A task that completes when the projection's runner is started again.</returns>
     /// <exception cref="KeyNotFoundException">No such projection.</exception>
     /// <exception cref="InvalidOperationException">The daemon is not started, or is disabled on this node.</exception>
-    public Task RestartAsync(string projectionName, CancellationToken cancellationToken = default)
+    public async Task RestartAsync(string projectionName, CancellationToken cancellationToken = default)
     {
         var runner = RunnerFor(projectionName);
-        cancellationToken.ThrowIfCancellationRequested();
         var stopping = _stopping ?? throw new InvalidOperationException("The projection daemon is not started.");
         if (_options.DaemonMode == ProjectionDaemonMode.Disabled)
         {
             throw new InvalidOperationException("The projection daemon is disabled on this node (ProjectionOptions.DaemonMode).");
         }
 
+        if (runner.Status.State == ProjectionState.Faulted && runner.Loop is { } ending)
+        {
+            // A faulted runner ends its loop right after (it gives its lease back): let it finish.
+            await ending.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         lock (runner)
         {
             if (runner.IsRunning)
             {
-                return Task.CompletedTask;
+                return;
             }
 
             runner.Update(s => s with { State = ProjectionState.Stopped, Error = null });
             LogRestarted(_logger, projectionName);
             Launch(runner, stopping.Token);
         }
-
-        return Task.CompletedTask;
     }
 
     /// <inheritdoc />
