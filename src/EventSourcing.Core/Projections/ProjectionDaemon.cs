@@ -62,6 +62,9 @@ public sealed partial class ProjectionDaemon : IHostedService, IAsyncDisposable
         }
     }
 
+    /// <summary>What this node's daemon does (<see cref="ProjectionOptions.DaemonMode"/>).</summary>
+    public ProjectionDaemonMode Mode => _options.DaemonMode;
+
     /// <summary>The names of the projections this daemon runs.</summary>
     public IReadOnlyCollection<string> Projections => _runners.Keys;
 
