@@ -53,13 +53,7 @@ public sealed partial class ProjectionDaemon : IHostedService, IAsyncDisposable
             _runners.Add(projection.Name, new Runner(projection, types, _options.For(projection.Name)));
         }
 
-        foreach (var name in _options.Overrides.Keys)
-        {
-            if (!_runners.ContainsKey(name))
-            {
-                throw new ArgumentException($"ProjectionOptions.Overrides names '{name}', which is not an async projection of this daemon.", nameof(options));
-            }
-        }
+        ValidateOverrides();
     }
 
     /// <summary>What this node's daemon does (<see cref="ProjectionOptions.DaemonMode"/>).</summary>
@@ -147,6 +141,7 @@ public sealed partial class ProjectionDaemon : IHostedService, IAsyncDisposable
         }
 
         _options.Validate();
+        ValidateOverrides();
         _stopping = new CancellationTokenSource();
         Register(this, started: true);
         LogStarted(_logger, _options.DaemonMode, _runners.Count, string.Join(", ", _runners.Keys));
@@ -227,6 +222,18 @@ public sealed partial class ProjectionDaemon : IHostedService, IAsyncDisposable
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
+
+    /// <summary>Overrides of a name that is not one of this daemon's projections are a typo: refuse them.</summary>
+    private void ValidateOverrides()
+    {
+        foreach (var name in _options.Overrides.Keys)
+        {
+            if (!_runners.ContainsKey(name))
+            {
+                throw new ArgumentException($"ProjectionOptions.Overrides names '{name}', which is not an async projection of this daemon.", "options");
+            }
+        }
+    }
 
     /// <summary>Starts the runner's loop with the options as they are now (they may be set after construction).</summary>
     private void Launch(Runner runner, CancellationToken stopping)
