@@ -9,11 +9,13 @@ namespace EventSourcing.Postgres;
 /// <summary>
 /// The PostgreSQL side of projections: each unit of work is one database transaction holding the
 /// read-model writes (through <see cref="PostgresProjectionContext"/>), the fenced checkpoint move and
-/// any dead letters. A lease is a row of <c>projection_leases</c> (holder and expiry by the server's clock),
-/// renewed in the background while held and deleted when disposed; a holder that dies loses it after
-/// <see cref="PostgresOptions.ProjectionLeaseDuration"/>. Rows need no session, so leases hold through a
-/// transaction-mode pooler too. The lease only avoids duplicate work: the checkpoint fence is what keeps
-/// two instances from both committing.
+/// any dead letters. A lease is a row of <c>projection_leases</c> (holder, expiry by the server's clock and
+/// an epoch counted up on every acquisition), renewed in the background while held and expired when
+/// disposed; a holder that dies loses it after <see cref="PostgresOptions.ProjectionLeaseDuration"/>. A
+/// renewal that fails or finds the row taken marks the lease lost (<see cref="ProjectionLease.Lost"/>).
+/// Rows need no session, so leases hold through a transaction-mode pooler too, and no connection is held
+/// between renewals (each takes one from the pool, so there is no idle lease connection to keep alive).
+/// Units of work fenced on a lease check its row's holder and epoch, share-locked until they commit.
 /// </summary>
 public sealed class PostgresProjectionStore : IProjectionStore
 {
@@ -31,6 +33,7 @@ public sealed class PostgresProjectionStore : IProjectionStore
     private readonly string _acquireLease;
     private readonly string _renewLease;
     private readonly string _releaseLease;
+    private readonly string _fenceLease;
 
     /// <summary>Creates the store. No SQL runs here.</summary>
     /// <param name="dataSource">The data source; not disposed by the store.</param>
@@ -55,13 +58,14 @@ public sealed class PostgresProjectionStore : IProjectionStore
         _leaseDuration = backend.Options.ProjectionLeaseDuration;
         var leases = $"{backend.Sql.Quoted}.projection_leases";
         _acquireLease = $"""
-            insert into {leases} as l (name, holder, expires_at) values ($1, $2, clock_timestamp() + $3)
-            on conflict (name) do update set holder = excluded.holder, expires_at = excluded.expires_at
+            insert into {leases} as l (name, holder, expires_at, epoch) values ($1, $2, clock_timestamp() + $3, 1)
+            on conflict (name) do update set holder = excluded.holder, expires_at = excluded.expires_at, epoch = l.epoch + 1
             where l.holder = excluded.holder or l.expires_at <= clock_timestamp()
-            returning true
+            returning epoch
             """;
-        _renewLease = $"update {leases} set expires_at = clock_timestamp() + $3 where name = $1 and holder = $2";
-        _releaseLease = $"delete from {leases} where name = $1 and holder = $2";
+        _renewLease = $"update {leases} set expires_at = clock_timestamp() + $3 where name = $1 and holder = $2 and epoch = $4";
+        _releaseLease = $"update {leases} set expires_at = '-infinity' where name = $1 and holder = $2 and epoch = $3";
+        _fenceLease = $"select 1 from {leases} where name = $1 and holder = $2 and epoch = $3 for share";
     }
 
     /// <inheritdoc />
@@ -83,10 +87,12 @@ public sealed class PostgresProjectionStore : IProjectionStore
 
     /// <inheritdoc />
     /// <remarks>
-    /// Taken when no row exists, the row is this instance's, or it expired. Held until disposed while a
-    /// background renewal moves its expiry forward every third of <see cref="PostgresOptions.ProjectionLeaseDuration"/>.
+    /// Taken when no row exists, the row is this instance's, or it expired; each acquisition counts the
+    /// row's epoch up. Held until disposed while a background renewal moves its expiry forward every third
+    /// of <see cref="PostgresOptions.ProjectionLeaseDuration"/>; a renewal that fails or finds the row
+    /// taken marks the lease lost.
     /// </remarks>
-    public async ValueTask<IAsyncDisposable?> TryAcquireLeaseAsync(string projectionName, CancellationToken cancellationToken = default)
+    public async ValueTask<ProjectionLease?> TryAcquireLeaseAsync(string projectionName, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(projectionName);
         var gate = _held.GetOrAdd(projectionName, _ => new SemaphoreSlim(1, 1));
@@ -97,9 +103,14 @@ public sealed class PostgresProjectionStore : IProjectionStore
 
         try
         {
-            if (await LeaseCommandAsync(_acquireLease, projectionName, cancellationToken).ConfigureAwait(false) > 0)
+            var connection = await _backend.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
             {
-                return new Lease(this, projectionName, gate);
+                using var command = LeaseCommand(_acquireLease, connection, projectionName, _leaseDuration, epoch: null);
+                if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long epoch)
+                {
+                    return new Lease(this, projectionName, epoch, gate);
+                }
             }
         }
         catch
@@ -143,54 +154,61 @@ public sealed class PostgresProjectionStore : IProjectionStore
     public ValueTask<long> CountEventsAsync(IReadOnlyCollection<string>? eventTypes = null, CancellationToken cancellationToken = default) =>
         _log.CountAsync(eventTypes, cancellationToken);
 
-    /// <summary>Runs a lease statement (name, holder, duration) in its own short transaction; the rows it touched.</summary>
-    private async Task<int> LeaseCommandAsync(string sql, string projectionName, CancellationToken cancellationToken)
+    /// <summary>A lease statement: ($1 name, $2 holder[, $3 duration][, epoch]).</summary>
+    private NpgsqlCommand LeaseCommand(string sql, NpgsqlConnection connection, string projectionName, TimeSpan? duration, long? epoch, NpgsqlTransaction? transaction = null)
+    {
+        var command = _backend.Command(sql, connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = projectionName });
+        command.Parameters.Add(new NpgsqlParameter<Guid> { NpgsqlDbType = NpgsqlDbType.Uuid, TypedValue = _holder });
+        if (duration is { } d)
+        {
+            command.Parameters.Add(new NpgsqlParameter<TimeSpan> { NpgsqlDbType = NpgsqlDbType.Interval, TypedValue = d });
+        }
+
+        if (epoch is { } e)
+        {
+            command.Parameters.Add(new NpgsqlParameter<long> { NpgsqlDbType = NpgsqlDbType.Bigint, TypedValue = e });
+        }
+
+        return command;
+    }
+
+    /// <summary>Runs a lease statement on a pooled connection in its own implicit transaction; the rows it touched.</summary>
+    private async Task<int> LeaseCommandAsync(string sql, string projectionName, TimeSpan? duration, long epoch, CancellationToken cancellationToken)
     {
         var connection = await _backend.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
-        using var command = _backend.Command(sql, connection);
-        command.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = projectionName });
-        command.Parameters.Add(new NpgsqlParameter<Guid> { NpgsqlDbType = NpgsqlDbType.Uuid, TypedValue = _holder });
-        if (sql != _releaseLease)
-        {
-            command.Parameters.Add(new NpgsqlParameter<TimeSpan> { NpgsqlDbType = NpgsqlDbType.Interval, TypedValue = _leaseDuration });
-        }
-
+        using var command = LeaseCommand(sql, connection, projectionName, duration, epoch);
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>A held lease: renewed in the background until disposed, then deleted.</summary>
-    private sealed class Lease : IAsyncDisposable
+    /// <summary>A held lease: renewed in the background until disposed (then expired) or found lost.</summary>
+    private sealed class Lease : ProjectionLease
     {
         private readonly PostgresProjectionStore _store;
-        private readonly string _name;
         private readonly SemaphoreSlim _gate;
         private readonly CancellationTokenSource _stop = new();
         private readonly Task _renewing;
-        private int _released;
 
-        public Lease(PostgresProjectionStore store, string name, SemaphoreSlim gate)
+        public Lease(PostgresProjectionStore store, string name, long epoch, SemaphoreSlim gate)
+            : base(name, epoch)
         {
             _store = store;
-            _name = name;
             _gate = gate;
             _renewing = Task.Run(() => RenewAsync(_stop.Token), CancellationToken.None);
         }
 
-        public async ValueTask DisposeAsync()
-        {
-            if (Interlocked.Exchange(ref _released, 1) != 0)
-            {
-                return;
-            }
+        public PostgresProjectionStore Store => _store;
 
+        protected override async ValueTask ReleaseAsync()
+        {
             try
             {
                 await _stop.CancelAsync().ConfigureAwait(false);
                 await _renewing.ConfigureAwait(false);
-                await _store.LeaseCommandAsync(_store._releaseLease, _name, CancellationToken.None).ConfigureAwait(false);
+                await _store.LeaseCommandAsync(_store._releaseLease, Name, duration: null, Epoch, CancellationToken.None).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or IOException or TimeoutException)
+            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or IOException or TimeoutException or ObjectDisposedException)
             {
                 // The server is away: the row expires by itself (and this instance may take it again meanwhile).
             }
@@ -202,9 +220,10 @@ public sealed class PostgresProjectionStore : IProjectionStore
         }
 
         /// <summary>
-        /// Every third of the duration, on the real clock (the expiry is by the server's); a failed renewal
-        /// is retried at the next tick. When the row is no longer this instance's (it expired and another
-        /// took it), renewing stops: the checkpoint fence keeps the two holders from both committing.
+        /// Every third of the duration, on the real clock (the expiry is by the server's). A renewal that
+        /// finds the row no longer this lease's (another instance took it after it expired) or that fails
+        /// (the server or the network is away, so the row may expire unseen) marks the lease lost: its
+        /// runner stops, and the epoch fence refuses any commit it still attempts.
         /// </summary>
         private async Task RenewAsync(CancellationToken stopping)
         {
@@ -214,8 +233,9 @@ public sealed class PostgresProjectionStore : IProjectionStore
                 try
                 {
                     await Task.Delay(interval, TimeProvider.System, stopping).ConfigureAwait(false);
-                    if (await _store.LeaseCommandAsync(_store._renewLease, _name, stopping).ConfigureAwait(false) == 0)
+                    if (await _store.LeaseCommandAsync(_store._renewLease, Name, _store._leaseDuration, Epoch, stopping).ConfigureAwait(false) == 0)
                     {
+                        MarkLost();
                         return;
                     }
                 }
@@ -223,14 +243,10 @@ public sealed class PostgresProjectionStore : IProjectionStore
                 {
                     return;
                 }
-                catch (ObjectDisposedException)
+                catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or IOException or TimeoutException or ObjectDisposedException)
                 {
-                    // The data source is gone (its owner shut down without releasing): the row expires.
+                    MarkLost();
                     return;
-                }
-                catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or IOException or TimeoutException)
-                {
-                    // The next tick tries again.
                 }
             }
         }
@@ -248,6 +264,21 @@ public sealed class PostgresProjectionStore : IProjectionStore
 
         public override async ValueTask SaveCheckpointAsync(string name, GlobalPosition? expected, GlobalPosition position, CancellationToken cancellationToken = default) =>
             await CheckpointCommands.SaveAsync(store._backend, context.Connection, context.Transaction, name, expected, position, cancellationToken).ConfigureAwait(false);
+
+        public override async ValueTask FenceAsync(ProjectionLease lease, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(lease);
+            if (lease is not Lease { Store: var owner } || !ReferenceEquals(owner, store))
+            {
+                throw new ArgumentException("The lease was not acquired from this projection store.", nameof(lease));
+            }
+
+            using var command = store.LeaseCommand(store._fenceLease, context.Connection, lease.Name, duration: null, lease.Epoch, context.Transaction);
+            if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null)
+            {
+                throw new LeaseLostException(lease.Name, lease.Epoch);
+            }
+        }
 
         public override async ValueTask DeadLetterAsync(EventEnvelope envelope, Exception error, CancellationToken cancellationToken = default)
         {

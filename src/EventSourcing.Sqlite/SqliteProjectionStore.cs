@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using EventSourcing.Projections;
@@ -12,8 +13,9 @@ namespace EventSourcing.Sqlite;
 /// the read-model writes (through <see cref="SqliteProjectionContext"/>), the fenced checkpoint move and
 /// any dead letters; it holds the database's one write lock from begin to commit, so appends wait for it.
 /// A lease is an exclusive lock on a file beside the database (<c>&lt;database&gt;-leases/&lt;hash&gt;.lock</c>),
-/// which the operating system releases when the lease is disposed or its process dies. The lease only
-/// avoids duplicate work: the checkpoint fence is what keeps two instances from both committing.
+/// which the operating system releases when the lease is disposed or its process dies; the file keeps the
+/// name's epoch, counted up on every acquisition. Such a lock cannot be taken from a live holder, so a
+/// lease is lost only by its disposal: a unit of work fenced on it commits only while it is held.
 /// </summary>
 public sealed class SqliteProjectionStore : IProjectionStore
 {
@@ -71,7 +73,7 @@ public sealed class SqliteProjectionStore : IProjectionStore
     }
 
     /// <inheritdoc />
-    public ValueTask<IAsyncDisposable?> TryAcquireLeaseAsync(string projectionName, CancellationToken cancellationToken = default)
+    public ValueTask<ProjectionLease?> TryAcquireLeaseAsync(string projectionName, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(projectionName);
         cancellationToken.ThrowIfCancellationRequested();
@@ -79,16 +81,33 @@ public sealed class SqliteProjectionStore : IProjectionStore
         Directory.CreateDirectory(directory);
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(projectionName)))[..32];
         var path = Path.Combine(directory, hash + ".lock");
+        FileStream file;
         try
         {
             // FileShare.None: an exclusive lock (flock on Unix) that any other open of the file, in this
             // process or another, is refused, and that the OS drops when the process dies.
-            var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 1, FileOptions.None);
-            return ValueTask.FromResult<IAsyncDisposable?>(file);
+            file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 1, FileOptions.None);
         }
         catch (IOException)
         {
-            return ValueTask.FromResult<IAsyncDisposable?>(null);
+            return ValueTask.FromResult<ProjectionLease?>(null);
+        }
+
+        try
+        {
+            // The epoch lives in the lock file, read and written only by the lock's holder.
+            Span<byte> bytes = stackalloc byte[sizeof(long)];
+            var epoch = file.Read(bytes) == bytes.Length ? BinaryPrimitives.ReadInt64LittleEndian(bytes) + 1 : 1;
+            BinaryPrimitives.WriteInt64LittleEndian(bytes, epoch);
+            file.Position = 0;
+            file.Write(bytes);
+            file.Flush(flushToDisk: true);
+            return ValueTask.FromResult<ProjectionLease?>(new Lease(this, projectionName, epoch, file));
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
         }
     }
 
@@ -145,12 +164,52 @@ public sealed class SqliteProjectionStore : IProjectionStore
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long count ? count : 0L;
     }
 
+    /// <summary>A held lock file; units of work fenced on it commit under its gate, so none commits after its release.</summary>
+    private sealed class Lease(SqliteProjectionStore store, string name, long epoch, FileStream file) : ProjectionLease(name, epoch)
+    {
+        public SqliteProjectionStore Store => store;
+
+        public Lock Gate { get; } = new();
+
+        public bool Released { get; private set; }
+
+        protected override ValueTask ReleaseAsync()
+        {
+            lock (Gate)
+            {
+                Released = true;
+                file.Dispose();
+            }
+
+            return ValueTask.CompletedTask;
+        }
+    }
+
     /// <summary>One <c>BEGIN IMMEDIATE</c> transaction: read-model writes, checkpoint moves and dead letters commit together.</summary>
     private sealed class Transaction(SqliteProjectionStore store, SqliteProjectionContext context) : ProjectionTransaction
     {
         private bool _disposed;
+        private Lease? _fence;
 
         public override ProjectionContext Context => context;
+
+        public override ValueTask FenceAsync(ProjectionLease lease, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(lease);
+            if (lease is not Lease { Store: var owner } held || !ReferenceEquals(owner, store))
+            {
+                throw new ArgumentException("The lease was not acquired from this projection store.", nameof(lease));
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            if (held.Released)
+            {
+                throw new LeaseLostException(lease.Name, lease.Epoch);
+            }
+
+            _fence = held;
+            return ValueTask.CompletedTask;
+        }
 
         public override ValueTask<GlobalPosition?> LoadCheckpointAsync(string name, CancellationToken cancellationToken = default)
         {
@@ -190,7 +249,22 @@ public sealed class SqliteProjectionStore : IProjectionStore
         public override ValueTask CommitAsync(CancellationToken cancellationToken = default)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            context.Transaction.Commit();
+            if (_fence is not { } lease)
+            {
+                context.Transaction.Commit();
+                return ValueTask.CompletedTask;
+            }
+
+            lock (lease.Gate)
+            {
+                if (lease.Released)
+                {
+                    throw new LeaseLostException(lease.Name, lease.Epoch);
+                }
+
+                context.Transaction.Commit();
+            }
+
             return ValueTask.CompletedTask;
         }
 

@@ -16,6 +16,11 @@ internal sealed class ProjectionsHealthCheck(ProjectionDaemon? daemon, int degra
             return HealthCheckResult.Healthy("No async projections.");
         }
 
+        if (daemon.Mode == ProjectionDaemonMode.Disabled)
+        {
+            return HealthCheckResult.Healthy("The projection daemon is disabled on this node (other nodes run the projections).");
+        }
+
         var worst = HealthStatus.Healthy;
         var problems = new List<string>();
         var data = new Dictionary<string, object>(StringComparer.Ordinal);

@@ -5,7 +5,8 @@ namespace EventSourcing.InMemory;
 
 /// <summary>
 /// The embedded projection backend: fenced checkpoints (shared with an <see cref="InMemoryCheckpointStore"/>),
-/// dead letters and in-process leases. Read models in memory cannot be rolled back, so handlers must be
+/// dead letters and in-process leases (an epoch per name, counted up on every acquisition; a unit of work
+/// fenced on a lease commits only while it is held and its epoch current). Read models in memory cannot be rolled back, so handlers must be
 /// idempotent (e.g. skip events at or below the version they already applied); delivery is at least once.
 /// </summary>
 public sealed class InMemoryProjectionStore : IProjectionStore
@@ -13,7 +14,8 @@ public sealed class InMemoryProjectionStore : IProjectionStore
     private readonly InMemoryEventStore _events;
     private readonly InMemoryCheckpointStore _checkpoints;
     private readonly TimeProvider _time;
-    private readonly ConcurrentDictionary<string, SemaphoreSlim> _leases = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Lease?> _leases = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _epochs = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<DeadLetter> _deadLetters = new();
     private readonly Lock _commit = new();
 
@@ -38,11 +40,27 @@ public sealed class InMemoryProjectionStore : IProjectionStore
     }
 
     /// <inheritdoc />
-    public ValueTask<IAsyncDisposable?> TryAcquireLeaseAsync(string projectionName, CancellationToken cancellationToken = default)
+    public ValueTask<ProjectionLease?> TryAcquireLeaseAsync(string projectionName, CancellationToken cancellationToken = default)
     {
-        var gate = _leases.GetOrAdd(projectionName, static _ => new SemaphoreSlim(1, 1));
-        return ValueTask.FromResult<IAsyncDisposable?>(gate.Wait(0) ? new Lease(gate) : null);
+        ArgumentException.ThrowIfNullOrWhiteSpace(projectionName);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_commit)
+        {
+            if (_leases.GetValueOrDefault(projectionName) is not null)
+            {
+                return ValueTask.FromResult<ProjectionLease?>(null);
+            }
+
+            var epoch = _epochs.GetValueOrDefault(projectionName) + 1;
+            _epochs[projectionName] = epoch;
+            var lease = new Lease(this, projectionName, epoch);
+            _leases[projectionName] = lease;
+            return ValueTask.FromResult<ProjectionLease?>(lease);
+        }
     }
+
+    /// <summary>True when the lease is the name's current holder; call under the commit lock.</summary>
+    private bool Holds(ProjectionLease lease) => ReferenceEquals(_leases.GetValueOrDefault(lease.Name), lease);
 
     /// <inheritdoc />
     public ValueTask<IReadOnlyList<DeadLetter>> GetDeadLettersAsync(string projectionName, CancellationToken cancellationToken = default) =>
@@ -52,15 +70,16 @@ public sealed class InMemoryProjectionStore : IProjectionStore
     public ValueTask<long> CountEventsAsync(IReadOnlyCollection<string>? eventTypes = null, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(_events.CountEvents(eventTypes));
 
-    private sealed class Lease(SemaphoreSlim gate) : IAsyncDisposable
+    private sealed class Lease(InMemoryProjectionStore store, string name, long epoch) : ProjectionLease(name, epoch)
     {
-        private int _released;
-
-        public ValueTask DisposeAsync()
+        protected override ValueTask ReleaseAsync()
         {
-            if (Interlocked.Exchange(ref _released, 1) == 0)
+            lock (store._commit)
             {
-                gate.Release();
+                if (store.Holds(this))
+                {
+                    store._leases[Name] = null;
+                }
             }
 
             return ValueTask.CompletedTask;
@@ -71,6 +90,7 @@ public sealed class InMemoryProjectionStore : IProjectionStore
     {
         private readonly List<(string Name, GlobalPosition? Expected, GlobalPosition Position)> _moves = [];
         private readonly List<DeadLetter> _letters = [];
+        private readonly List<ProjectionLease> _fences = [];
 
         public override ProjectionContext Context => context;
 
@@ -80,6 +100,18 @@ public sealed class InMemoryProjectionStore : IProjectionStore
         public override ValueTask SaveCheckpointAsync(string name, GlobalPosition? expected, GlobalPosition position, CancellationToken cancellationToken = default)
         {
             _moves.Add((name, expected, position));
+            return ValueTask.CompletedTask;
+        }
+
+        public override ValueTask FenceAsync(ProjectionLease lease, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(lease);
+            if (lease is not Lease)
+            {
+                throw new ArgumentException("The lease was not acquired from an in-memory projection store.", nameof(lease));
+            }
+
+            _fences.Add(lease);
             return ValueTask.CompletedTask;
         }
 
@@ -94,6 +126,14 @@ public sealed class InMemoryProjectionStore : IProjectionStore
             cancellationToken.ThrowIfCancellationRequested();
             lock (store._commit)
             {
+                foreach (var lease in _fences)
+                {
+                    if (!store.Holds(lease))
+                    {
+                        throw new LeaseLostException(lease.Name, lease.Epoch);
+                    }
+                }
+
                 foreach (var (name, expected, _) in _moves)
                 {
                     if (store._checkpoints.Get(name) != expected)
@@ -120,6 +160,7 @@ public sealed class InMemoryProjectionStore : IProjectionStore
 
             _moves.Clear();
             _letters.Clear();
+            _fences.Clear();
             return ValueTask.CompletedTask;
         }
 

@@ -14,8 +14,13 @@ public sealed partial class ProjectionDaemon
     /// <param name="progress">Receives progress after each batch (events of its types done, events/s, ETA).</param>
     /// <param name="cancellationToken">Cancels the rebuild; the live read model is untouched until the swap.</param>
     /// <returns>The number of events of the projection's types read.</returns>
-    /// <exception cref="InvalidOperationException">The projection cannot be rebuilt.</exception>
+    /// <remarks>
+    /// A rebuild holds the lease <c>&lt;projection&gt;:rebuild</c> and fences every commit on it, so two
+    /// rebuilds of one projection never interleave, on this node or across nodes.
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">The projection cannot be rebuilt, or another rebuild of it is running (on any node).</exception>
     /// <exception cref="ProjectionFailedException">A handler failed on the rebuild and the failure policy is Stop.</exception>
+    /// <exception cref="LeaseLostException">The rebuild's lease was lost (another instance took it over); the live read model is untouched.</exception>
     public async Task<long> RebuildAsync(string projectionName, IProgress<RebuildProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         using var activity = CoreInstruments.Source.StartActivity(RebuildActivity);
@@ -47,9 +52,29 @@ public sealed partial class ProjectionDaemon
         }
 
         var shadowCheckpoint = projectionName + ":rebuild";
+        var lease = await _projectionStore.TryAcquireLeaseAsync(shadowCheckpoint, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"A rebuild of projection '{projectionName}' is already running (another holder has the lease '{shadowCheckpoint}').");
+        await using (lease.ConfigureAwait(false))
+        {
+            using var held = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lease.Lost);
+            try
+            {
+                return await RebuildUnderLeaseAsync(runner, rebuildable, lease, progress, held.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (lease.IsLost && !cancellationToken.IsCancellationRequested)
+            {
+                throw new LeaseLostException(lease.Name, lease.Epoch);
+            }
+        }
+    }
+
+    private async Task<long> RebuildUnderLeaseAsync(Runner runner, IRebuildableProjection rebuildable, ProjectionLease lease, IProgress<RebuildProgress>? progress, CancellationToken cancellationToken)
+    {
+        var projectionName = runner.Projection.Name;
+        var shadowCheckpoint = lease.Name;
         var total = await _projectionStore.CountEventsAsync(runner.Projection.EventTypes, cancellationToken).ConfigureAwait(false);
         var clock = Stopwatch.StartNew();
-        LogRebuildStarted(_logger, projectionName, total);
+        LogRebuildStarted(_logger, projectionName, total, lease.Epoch);
 
         // 1. An empty shadow, and a shadow checkpoint at the start of the log.
         var position = GlobalPosition.Start;
@@ -58,8 +83,7 @@ public sealed partial class ProjectionDaemon
         {
             await rebuildable.PrepareShadowAsync(tx.Context, cancellationToken).ConfigureAwait(false);
             var previous = await tx.LoadCheckpointAsync(shadowCheckpoint, cancellationToken).ConfigureAwait(false);
-            await tx.SaveCheckpointAsync(shadowCheckpoint, previous, GlobalPosition.Start, cancellationToken).ConfigureAwait(false);
-            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            await CommitFencedAsync(tx, lease, shadowCheckpoint, previous, GlobalPosition.Start, cancellationToken).ConfigureAwait(false);
         }
 
         // 2. Catch the shadow up while everything else goes on: passes up to the head seen at their
@@ -69,10 +93,10 @@ public sealed partial class ProjectionDaemon
         for (var pass = 0; pass < 5; pass++)
         {
             var head = await _store.GetHeadPositionAsync(cancellationToken).ConfigureAwait(false);
-            var (reached, count) = await CatchUpToAsync(runner, shadowCheckpoint, position, head, count => Report(progress, projectionName, done + count, total, clock.Elapsed), cancellationToken).ConfigureAwait(false);
+            var (reached, count) = await CatchUpToAsync(runner, lease, position, head, count => Report(progress, projectionName, done + count, total, clock.Elapsed), cancellationToken).ConfigureAwait(false);
             position = reached;
             done += count;
-            if (count < _options.BatchSize)
+            if (count < runner.Settings.BatchSize)
             {
                 break;
             }
@@ -80,12 +104,13 @@ public sealed partial class ProjectionDaemon
 
         // 3. Swap, with the live runner paused so no batch interleaves: the events up to the head seen
         //    now, the swap and the live checkpoint commit together, fenced on where the live checkpoint
-        //    was. The live runner goes on from there after the swap.
+        //    was and on the rebuild's lease. The live runner goes on from there after the swap (one on
+        //    another node finds its checkpoint moved and reloads it).
         await runner.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var head = await _store.GetHeadPositionAsync(cancellationToken).ConfigureAwait(false);
-            var (reached, count) = await CatchUpToAsync(runner, shadowCheckpoint, position, head, _ => { }, cancellationToken).ConfigureAwait(false);
+            var (reached, count) = await CatchUpToAsync(runner, lease, position, head, _ => { }, cancellationToken).ConfigureAwait(false);
             position = reached;
             done += count;
 
@@ -94,8 +119,7 @@ public sealed partial class ProjectionDaemon
             {
                 var live = await swap.LoadCheckpointAsync(projectionName, cancellationToken).ConfigureAwait(false);
                 await rebuildable.SwapAsync(swap.Context, cancellationToken).ConfigureAwait(false);
-                await swap.SaveCheckpointAsync(projectionName, live, position, cancellationToken).ConfigureAwait(false);
-                await swap.CommitAsync(cancellationToken).ConfigureAwait(false);
+                await CommitFencedAsync(swap, lease, projectionName, live, position, cancellationToken).ConfigureAwait(false);
             }
 
             runner.Update(s => s with { Checkpoint = position });
@@ -114,7 +138,7 @@ public sealed partial class ProjectionDaemon
     /// Projects the events of the projection's types after <paramref name="from"/> up to <paramref name="head"/>
     /// into the shadow, leaving the shadow checkpoint at the head; returns where it ended and how many events it handled.
     /// </summary>
-    private async Task<(GlobalPosition Reached, long Count)> CatchUpToAsync(Runner runner, string checkpointName, GlobalPosition from, GlobalPosition head, Action<long> onBatch, CancellationToken cancellationToken)
+    private async Task<(GlobalPosition Reached, long Count)> CatchUpToAsync(Runner runner, ProjectionLease lease, GlobalPosition from, GlobalPosition head, Action<long> onBatch, CancellationToken cancellationToken)
     {
         var position = from;
         long count = 0;
@@ -127,8 +151,8 @@ public sealed partial class ProjectionDaemon
                 batch.RemoveRange(beyond, batch.Count - beyond);
             }
 
-            var last = beyond >= 0 || batch.Count < _options.BatchSize;
-            position = await ProcessBatchAsync(runner, checkpointName, position, batch, last ? head : null, isRebuild: true, cancellationToken).ConfigureAwait(false)
+            var last = beyond >= 0 || batch.Count < runner.Settings.BatchSize;
+            position = await ProcessBatchAsync(runner, lease.Name, position, batch, last ? head : null, lease, isRebuild: true, cancellationToken).ConfigureAwait(false)
                 ?? throw new InvalidOperationException("A rebuild batch cannot stop without an exception.");
             count += batch.Count;
             onBatch(count);
@@ -149,12 +173,12 @@ public sealed partial class ProjectionDaemon
         LogRebuildProgress(_logger, name, done, total, rate, eta?.TotalSeconds ?? double.NaN);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Rebuild of projection {Projection} started; {Total} events in the log.")]
-    private static partial void LogRebuildStarted(ILogger logger, string projection, long total);
+    [LoggerMessage(EventId = 20, Level = LogLevel.Information, Message = "Rebuild of projection {Projection} started (lease epoch {Epoch}); {Total} events in the log.")]
+    private static partial void LogRebuildStarted(ILogger logger, string projection, long total, long epoch);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Rebuild of projection {Projection}: {Done}/{Total} events, {Rate:F0} events/s, ETA {Eta:F1} s.")]
+    [LoggerMessage(EventId = 21, Level = LogLevel.Debug, Message = "Rebuild of projection {Projection}: {Done}/{Total} events, {Rate:F0} events/s, ETA {Eta:F1} s.")]
     private static partial void LogRebuildProgress(ILogger logger, string projection, long done, long total, double rate, double eta);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Rebuild of projection {Projection} done: {Done} events in {Seconds:F1} s; the rebuilt read model is live.")]
+    [LoggerMessage(EventId = 22, Level = LogLevel.Information, Message = "Rebuild of projection {Projection} done: {Done} events in {Seconds:F1} s; the rebuilt read model is live.")]
     private static partial void LogRebuildDone(ILogger logger, string projection, long done, double seconds);
 }

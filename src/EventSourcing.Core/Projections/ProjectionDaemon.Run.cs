@@ -13,6 +13,7 @@ public sealed partial class ProjectionDaemon
         // A background loop: its batches start their own traces (linked to the appends'), not children of whoever started the daemon.
         Activity.Current = null;
         var name = runner.Projection.Name;
+        var standing = false;
         while (!stopping.IsCancellationRequested)
         {
             try
@@ -20,14 +21,30 @@ public sealed partial class ProjectionDaemon
                 var lease = await _projectionStore.TryAcquireLeaseAsync(name, stopping).ConfigureAwait(false);
                 if (lease is null)
                 {
-                    runner.Update(s => s with { State = ProjectionState.Standby });
+                    if (!standing)
+                    {
+                        LogStandingBy(_logger, name);
+                        standing = true;
+                    }
+
+                    await ObserveAsync(runner, stopping).ConfigureAwait(false);
                     await Task.Delay(_options.PollInterval, _time, stopping).ConfigureAwait(false);
                     continue;
                 }
 
+                standing = false;
                 await using (lease.ConfigureAwait(false))
                 {
-                    await FollowAsync(runner, stopping).ConfigureAwait(false);
+                    LogLeaseAcquired(_logger, name, lease.Epoch);
+                    using var held = CancellationTokenSource.CreateLinkedTokenSource(stopping, lease.Lost);
+                    try
+                    {
+                        await FollowAsync(runner, lease, held.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (lease.IsLost && !stopping.IsCancellationRequested)
+                    {
+                        throw new LeaseLostException(lease.Name, lease.Epoch);
+                    }
                 }
 
                 if (runner.Status.State == ProjectionState.Faulted)
@@ -38,6 +55,12 @@ public sealed partial class ProjectionDaemon
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
                 return;
+            }
+            catch (LeaseLostException ex)
+            {
+                // Another instance took the lease (or it could not be renewed): nothing more was committed
+                // under it; try to acquire it again (or stand by).
+                LogLeaseLost(_logger, name, ex.Epoch);
             }
             catch (CheckpointConflictException ex)
             {
@@ -60,7 +83,44 @@ public sealed partial class ProjectionDaemon
         }
     }
 
-    private async Task FollowAsync(Runner runner, CancellationToken stopping)
+    /// <summary>A node in <see cref="ProjectionDaemonMode.Standby"/>: follows the checkpoint in the store, never runs the projection.</summary>
+    private async Task FollowStoreAsync(Runner runner, CancellationToken stopping)
+    {
+        LogStandingBy(_logger, runner.Projection.Name);
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await ObserveAsync(runner, stopping).ConfigureAwait(false);
+                await Task.Delay(_options.PollInterval, _time, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogStoreError(_logger, ex, runner.Projection.Name);
+                try
+                {
+                    await Task.Delay(_options.StoreErrorBackoff, _time, stopping).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>Another node runs the projection: its status here follows the checkpoint in the store.</summary>
+    private async Task ObserveAsync(Runner runner, CancellationToken stopping)
+    {
+        var checkpoint = await LoadCheckpointAsync(runner.Projection.Name, stopping).ConfigureAwait(false);
+        runner.Update(s => s with { State = ProjectionState.Standby, Checkpoint = checkpoint ?? s.Checkpoint });
+    }
+
+    private async Task FollowAsync(Runner runner, ProjectionLease lease, CancellationToken stopping)
     {
         var name = runner.Projection.Name;
         var checkpoint = await LoadCheckpointAsync(name, stopping).ConfigureAwait(false);
@@ -78,7 +138,7 @@ public sealed partial class ProjectionDaemon
             GlobalPosition? head = nearHead ? await _store.GetHeadPositionAsync(stopping).ConfigureAwait(false) : null;
             var from = checkpoint ?? GlobalPosition.Start;
             var batch = await ReadBatchAsync(runner, from, stopping).ConfigureAwait(false);
-            var complete = batch.Count < _options.BatchSize;
+            var complete = batch.Count < runner.Settings.BatchSize;
             runner.OldestPending = batch.Count > 0 ? batch[0].Timestamp : null;
             nearHead = complete;
             GlobalPosition? end = complete && head is { } h && h > (batch.Count > 0 ? batch[^1].Position : from) ? h : null;
@@ -97,7 +157,7 @@ public sealed partial class ProjectionDaemon
             await runner.Gate.WaitAsync(stopping).ConfigureAwait(false);
             try
             {
-                var moved = await ProcessBatchAsync(runner, name, checkpoint, batch, end, isRebuild: false, stopping).ConfigureAwait(false);
+                var moved = await ProcessBatchAsync(runner, name, checkpoint, batch, end, lease, isRebuild: false, stopping).ConfigureAwait(false);
                 if (moved is null)
                 {
                     return;
@@ -121,8 +181,9 @@ public sealed partial class ProjectionDaemon
     /// <summary>The projection's next events: the store filters by type before deserializing.</summary>
     private async Task<List<EventEnvelope>> ReadBatchAsync(Runner runner, GlobalPosition after, CancellationToken cancellationToken)
     {
-        var batch = new List<EventEnvelope>(Math.Min(_options.BatchSize, 1024));
-        await foreach (var e in _store.ReadAllAsync(after, _options.BatchSize, runner.Projection.EventTypes, cancellationToken).ConfigureAwait(false))
+        var size = runner.Settings.BatchSize;
+        var batch = new List<EventEnvelope>(Math.Min(size, 1024));
+        await foreach (var e in _store.ReadAllAsync(after, size, runner.Projection.EventTypes, cancellationToken).ConfigureAwait(false))
         {
             batch.Add(e);
         }
@@ -136,12 +197,12 @@ public sealed partial class ProjectionDaemon
     /// event is retried alone, then stopped on or dead-lettered. Returns the new checkpoint, or null
     /// when the projection stopped.
     /// </summary>
-    private async Task<GlobalPosition?> ProcessBatchAsync(Runner runner, string checkpointName, GlobalPosition? expected, List<EventEnvelope> batch, GlobalPosition? end, bool isRebuild, CancellationToken cancellationToken)
+    private async Task<GlobalPosition?> ProcessBatchAsync(Runner runner, string checkpointName, GlobalPosition? expected, List<EventEnvelope> batch, GlobalPosition? end, ProjectionLease lease, bool isRebuild, CancellationToken cancellationToken)
     {
         using var activity = StartBatch(runner, batch, isRebuild);
         try
         {
-            var reached = await ProcessBatchCoreAsync(runner, checkpointName, expected, batch, end, isRebuild, cancellationToken).ConfigureAwait(false);
+            var reached = await ProcessBatchCoreAsync(runner, checkpointName, expected, batch, end, lease, isRebuild, cancellationToken).ConfigureAwait(false);
             activity?.SetTag(StoreInstruments.Tags.Outcome, reached is null ? "stopped" : "projected");
             return reached;
         }
@@ -158,16 +219,16 @@ public sealed partial class ProjectionDaemon
         }
     }
 
-    private async Task<GlobalPosition?> ProcessBatchCoreAsync(Runner runner, string checkpointName, GlobalPosition? expected, List<EventEnvelope> batch, GlobalPosition? end, bool isRebuild, CancellationToken cancellationToken)
+    private async Task<GlobalPosition?> ProcessBatchCoreAsync(Runner runner, string checkpointName, GlobalPosition? expected, List<EventEnvelope> batch, GlobalPosition? end, ProjectionLease lease, bool isRebuild, CancellationToken cancellationToken)
     {
         var start = 0;
         while (start < batch.Count || (start == 0 && end is not null))
         {
-            var (failedAt, error) = await TryCommitAsync(runner, checkpointName, expected, batch, start, batch.Count, end, isRebuild, cancellationToken, asBatch: runner.Projection is IBatchProjection).ConfigureAwait(false);
+            var (failedAt, error) = await TryCommitAsync(runner, checkpointName, expected, batch, start, batch.Count, end, lease, isRebuild, cancellationToken, asBatch: runner.Projection is IBatchProjection).ConfigureAwait(false);
             if (failedAt >= 0 && runner.Projection is IBatchProjection)
             {
                 // The batch failed as a whole: apply it event by event to find the failing one.
-                (failedAt, error) = await TryCommitAsync(runner, checkpointName, expected, batch, start, batch.Count, end, isRebuild, cancellationToken).ConfigureAwait(false);
+                (failedAt, error) = await TryCommitAsync(runner, checkpointName, expected, batch, start, batch.Count, end, lease, isRebuild, cancellationToken).ConfigureAwait(false);
             }
 
             if (failedAt < 0)
@@ -179,7 +240,7 @@ public sealed partial class ProjectionDaemon
             // one becomes the failing event and the prefix before it is tried again.
             while (failedAt > start)
             {
-                var (prefixFailedAt, prefixError) = await TryCommitAsync(runner, checkpointName, expected, batch, start, failedAt, end: null, isRebuild, cancellationToken).ConfigureAwait(false);
+                var (prefixFailedAt, prefixError) = await TryCommitAsync(runner, checkpointName, expected, batch, start, failedAt, end: null, lease, isRebuild, cancellationToken).ConfigureAwait(false);
                 if (prefixFailedAt < 0)
                 {
                     expected = batch[failedAt - 1].Position;
@@ -189,7 +250,7 @@ public sealed partial class ProjectionDaemon
                 (failedAt, error) = (prefixFailedAt, prefixError);
             }
 
-            var handled = await RetryAsync(runner, checkpointName, expected, batch[failedAt], error!, isRebuild, cancellationToken).ConfigureAwait(false);
+            var handled = await RetryAsync(runner, checkpointName, expected, batch[failedAt], error!, lease, isRebuild, cancellationToken).ConfigureAwait(false);
             if (!handled)
             {
                 return null;
@@ -207,7 +268,7 @@ public sealed partial class ProjectionDaemon
     /// position, or to <paramref name="end"/> when the batch runs to its end and one is given. Returns
     /// the index that failed, or -1.
     /// </summary>
-    private async Task<(int FailedAt, Exception? Error)> TryCommitAsync(Runner runner, string checkpointName, GlobalPosition? expected, List<EventEnvelope> batch, int from, int to, GlobalPosition? end, bool isRebuild, CancellationToken cancellationToken, bool asBatch = false)
+    private async Task<(int FailedAt, Exception? Error)> TryCommitAsync(Runner runner, string checkpointName, GlobalPosition? expected, List<EventEnvelope> batch, int from, int to, GlobalPosition? end, ProjectionLease lease, bool isRebuild, CancellationToken cancellationToken, bool asBatch = false)
     {
         var tx = await _projectionStore.BeginAsync(runner.Projection.Name, isRebuild, cancellationToken).ConfigureAwait(false);
         await using (tx.ConfigureAwait(false))
@@ -265,28 +326,48 @@ public sealed partial class ProjectionDaemon
             }
 
             var position = to == batch.Count && end is { } caughtUp ? caughtUp : batch[to - 1].Position;
-            await tx.SaveCheckpointAsync(checkpointName, expected, position, cancellationToken).ConfigureAwait(false);
-            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+            await CommitFencedAsync(tx, lease, checkpointName, expected, position, cancellationToken).ConfigureAwait(false);
             if (!isRebuild)
             {
                 runner.Update(s => s with { Checkpoint = position, EventsProjected = s.EventsProjected + handled, LastEventTimestamp = last ?? s.LastEventTimestamp });
+            }
+
+            if (_logger.IsEnabled(LogLevel.Debug))
+            {
+                LogBatchCommitted(_logger, runner.Projection.Name, handled, to - from, position.ToString(), isRebuild);
             }
 
             return (-1, null);
         }
     }
 
-    private async Task<bool> RetryAsync(Runner runner, string checkpointName, GlobalPosition? expected, EventEnvelope envelope, Exception error, bool isRebuild, CancellationToken cancellationToken)
+    /// <summary>
+    /// The unit of work's last steps: stop if the lease was lost meanwhile, fence on its epoch (so a
+    /// takeover after this check still fails the commit), move the checkpoint, commit.
+    /// </summary>
+    private static async Task CommitFencedAsync(ProjectionTransaction tx, ProjectionLease lease, string checkpointName, GlobalPosition? expected, GlobalPosition position, CancellationToken cancellationToken)
+    {
+        if (lease.IsLost)
+        {
+            throw new LeaseLostException(lease.Name, lease.Epoch);
+        }
+
+        await tx.FenceAsync(lease, cancellationToken).ConfigureAwait(false);
+        await tx.SaveCheckpointAsync(checkpointName, expected, position, cancellationToken).ConfigureAwait(false);
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<bool> RetryAsync(Runner runner, string checkpointName, GlobalPosition? expected, EventEnvelope envelope, Exception error, ProjectionLease lease, bool isRebuild, CancellationToken cancellationToken)
     {
         var name = runner.Projection.Name;
-        var delay = _options.RetryBackoff;
+        var settings = runner.Settings;
         var single = new List<EventEnvelope>(1) { envelope };
-        for (var attempt = 1; attempt <= _options.MaxRetries; attempt++)
+        for (var attempt = 1; attempt <= settings.MaxRetries; attempt++)
         {
-            LogHandlerRetry(_logger, error, name, envelope.EventId, envelope.Position.ToString(), attempt);
+            var delay = settings.Backoff(attempt, Random.Shared.NextDouble());
+            LogHandlerRetry(_logger, error, name, envelope.EventId, envelope.Position.ToString(), attempt, settings.MaxRetries, delay.TotalMilliseconds);
             await Task.Delay(delay, _time, cancellationToken).ConfigureAwait(false);
-            delay *= 2;
-            var (failedAt, again) = await TryCommitAsync(runner, checkpointName, expected, single, 0, 1, end: null, isRebuild, cancellationToken).ConfigureAwait(false);
+            var (failedAt, again) = await TryCommitAsync(runner, checkpointName, expected, single, 0, 1, end: null, lease, isRebuild, cancellationToken).ConfigureAwait(false);
             if (failedAt < 0)
             {
                 return true;
@@ -304,14 +385,13 @@ public sealed partial class ProjectionDaemon
             await probe.LoadCheckpointAsync(checkpointName, cancellationToken).ConfigureAwait(false);
         }
 
-        if (_options.OnFailure == ProjectionFailurePolicy.DeadLetter)
+        if (settings.OnFailure == ProjectionFailurePolicy.DeadLetter)
         {
             var tx = await _projectionStore.BeginAsync(name, isRebuild, cancellationToken).ConfigureAwait(false);
             await using (tx.ConfigureAwait(false))
             {
                 await tx.DeadLetterAsync(envelope, error, cancellationToken).ConfigureAwait(false);
-                await tx.SaveCheckpointAsync(checkpointName, expected, envelope.Position, cancellationToken).ConfigureAwait(false);
-                await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+                await CommitFencedAsync(tx, lease, checkpointName, expected, envelope.Position, cancellationToken).ConfigureAwait(false);
             }
 
             LogDeadLettered(_logger, error, name, envelope.EventId, envelope.Position.ToString());
@@ -334,18 +414,39 @@ public sealed partial class ProjectionDaemon
         return false;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Projection {Projection}: checkpoint moved elsewhere ({Reason}); reloading.")]
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Projection daemon started in {Mode} mode with {Count} async projection(s): {Projections}.")]
+    private static partial void LogStarted(ILogger logger, ProjectionDaemonMode mode, int count, string projections);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Projection daemon stopped.")]
+    private static partial void LogStoppedDaemon(ILogger logger);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Projection {Projection}: lease acquired (epoch {Epoch}); this node runs it.")]
+    private static partial void LogLeaseAcquired(ILogger logger, string projection, long epoch);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Projection {Projection}: standing by; another node runs it (or this node never does), and its status follows the checkpoint in the store.")]
+    private static partial void LogStandingBy(ILogger logger, string projection);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Projection {Projection}: lease (epoch {Epoch}) lost; stopped before committing again, trying to acquire it again.")]
+    private static partial void LogLeaseLost(ILogger logger, string projection, long epoch);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "Projection {Projection}: checkpoint moved elsewhere ({Reason}); reloading.")]
     private static partial void LogCheckpointMoved(ILogger logger, string projection, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Projection {Projection}: the store failed; resuming from the checkpoint after a back-off.")]
+    [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "Projection {Projection}: the store failed; resuming from the checkpoint after a back-off.")]
     private static partial void LogStoreError(ILogger logger, Exception exception, string projection);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Projection {Projection} failed on event {EventId} at {Position}; retry {Attempt}.")]
-    private static partial void LogHandlerRetry(ILogger logger, Exception exception, string projection, Guid eventId, string position, int attempt);
+    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "Projection {Projection} failed on event {EventId} at {Position}; retry {Attempt} of {MaxRetries} in {DelayMs:F0} ms.")]
+    private static partial void LogHandlerRetry(ILogger logger, Exception exception, string projection, Guid eventId, string position, int attempt, int maxRetries, double delayMs);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Projection {Projection} dead-lettered event {EventId} at {Position} and continued.")]
+    [LoggerMessage(EventId = 9, Level = LogLevel.Error, Message = "Projection {Projection} dead-lettered event {EventId} at {Position} and continued.")]
     private static partial void LogDeadLettered(ILogger logger, Exception exception, string projection, Guid eventId, string position);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Projection {Projection} stopped on event {EventId} at {Position}.")]
+    [LoggerMessage(EventId = 10, Level = LogLevel.Error, Message = "Projection {Projection} stopped on event {EventId} at {Position}; RestartAsync starts it again.")]
     private static partial void LogStopped(ILogger logger, Exception exception, string projection, Guid eventId, string position);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "Projection {Projection}: restarted.")]
+    private static partial void LogRestarted(ILogger logger, string projection);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Debug, Message = "Projection {Projection}: committed {Handled} handled of {Read} read events, checkpoint {Position} (rebuild: {IsRebuild}).")]
+    private static partial void LogBatchCommitted(ILogger logger, string projection, long handled, int read, string position, bool isRebuild);
 }

@@ -28,9 +28,11 @@ public sealed partial class ProjectionDaemon : IHostedService, IAsyncDisposable
     /// <param name="projections">The async projections; names must be unique.</param>
     /// <param name="options">Batching, waiting and failure handling; defaults when null.</param>
     /// <param name="logger">Where progress and failures are logged.</param>
-    /// <exception cref="ArgumentException">Two projections share a name, or a projection handles no event type.</exception>
-    public ProjectionDaemon(IEventStore store, IProjectionStore projectionStore, IEnumerable<IProjection> projections, ProjectionOptions? options = null, ILogger<ProjectionDaemon>? logger = null)
-        : this(store, projectionStore, projections, options, logger, notifier: null, timeProvider: null)
+    /// <param name="timeProvider">The clock of waits and retry delays; the system clock when null.</param>
+    /// <exception cref="ArgumentException">Two projections share a name, a projection handles no event type, or <see cref="ProjectionOptions.Overrides"/> names no projection of the daemon.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public ProjectionDaemon(IEventStore store, IProjectionStore projectionStore, IEnumerable<IProjection> projections, ProjectionOptions? options = null, ILogger<ProjectionDaemon>? logger = null, TimeProvider? timeProvider = null)
+        : this(store, projectionStore, projections, options, logger, notifier: null, timeProvider)
     {
     }
 
@@ -48,9 +50,14 @@ public sealed partial class ProjectionDaemon : IHostedService, IAsyncDisposable
         _time = timeProvider ?? TimeProvider.System;
         foreach (var (projection, types) in InlineProjectionSet.Index(projections, nameof(projections)))
         {
-            _runners.Add(projection.Name, new Runner(projection, types));
+            _runners.Add(projection.Name, new Runner(projection, types, _options.For(projection.Name)));
         }
+
+        ValidateOverrides();
     }
+
+    /// <summary>What this node's daemon does (<see cref="ProjectionOptions.DaemonMode"/>).</summary>
+    public ProjectionDaemonMode Mode => _options.DaemonMode;
 
     /// <summary>The names of the projections this daemon runs.</summary>
     public IReadOnlyCollection<string> Projections => _runners.Keys;
@@ -66,10 +73,13 @@ public sealed partial class ProjectionDaemon : IHostedService, IAsyncDisposable
     /// <param name="limit">Stop counting here.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The number of events in the log after its checkpoint, at most <paramref name="limit"/>.</returns>
+    /// <remarks>On a node that does not run the projection, the checkpoint is read from the store.</remarks>
     public async Task<long> GetLagAsync(string projectionName, int limit = 100_000, CancellationToken cancellationToken = default)
     {
         var runner = RunnerFor(projectionName);
-        var from = runner.Status.Checkpoint ?? await LoadCheckpointAsync(projectionName, cancellationToken).ConfigureAwait(false) ?? GlobalPosition.Start;
+        var from = (runner.IsLeader ? runner.Status.Checkpoint : null)
+            ?? await LoadCheckpointAsync(projectionName, cancellationToken).ConfigureAwait(false)
+            ?? GlobalPosition.Start;
         long lag = 0;
         await foreach (var _ in _store.ReadAllAsync(from, limit, runner.Projection.EventTypes, cancellationToken).ConfigureAwait(false))
         {
@@ -79,12 +89,15 @@ public sealed partial class ProjectionDaemon : IHostedService, IAsyncDisposable
         return lag;
     }
 
-    /// <summary>Waits until a projection has committed a checkpoint at or after a position, e.g. an append's result.</summary>
+    /// <summary>
+    /// Waits until a projection has committed a checkpoint at or after a position, e.g. an append's
+    /// result, whichever node runs it: a node that does not run it follows the checkpoint in the store.
+    /// </summary>
     /// <param name="projectionName">The projection.</param>
     /// <param name="position">The position to reach.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>A task that completes when the projection is there.</returns>
-    /// <exception cref="ProjectionFailedException">The projection stopped on a failure.</exception>
+    /// <exception cref="ProjectionFailedException">The projection stopped on a failure on this node.</exception>
     public async Task WaitForPositionAsync(string projectionName, GlobalPosition position, CancellationToken cancellationToken = default)
     {
         var runner = RunnerFor(projectionName);
@@ -102,7 +115,20 @@ public sealed partial class ProjectionDaemon : IHostedService, IAsyncDisposable
                 return;
             }
 
-            await progressed.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (runner.IsRunning)
+            {
+                await progressed.WaitAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            // Nothing on this node moves the status (not started, or disabled): ask the store.
+            var stored = await LoadCheckpointAsync(projectionName, cancellationToken).ConfigureAwait(false);
+            if (stored is { } reached && reached >= position)
+            {
+                return;
+            }
+
+            await Task.Delay(_options.PollInterval, _time, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -114,14 +140,59 @@ public sealed partial class ProjectionDaemon : IHostedService, IAsyncDisposable
             throw new InvalidOperationException("The projection daemon is already started.");
         }
 
+        _options.Validate();
+        ValidateOverrides();
         _stopping = new CancellationTokenSource();
         Register(this, started: true);
+        LogStarted(_logger, _options.DaemonMode, _runners.Count, string.Join(", ", _runners.Keys));
+        if (_options.DaemonMode == ProjectionDaemonMode.Disabled)
+        {
+            return Task.CompletedTask;
+        }
+
         foreach (var runner in _runners.Values)
         {
-            runner.Loop = Task.Run(() => RunAsync(runner, _stopping.Token), CancellationToken.None);
+            Launch(runner, _stopping.Token);
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Starts a projection again that stopped on a failure (<see cref="ProjectionState.Faulted"/>): it
+    /// resumes from its checkpoint with a fresh retry budget. Nothing happens when it is running.
+    /// </summary>
+    /// <param name="projectionName">The projection.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the projection's runner is started again.</returns>
+    /// <exception cref="KeyNotFoundException">No such projection.</exception>
+    /// <exception cref="InvalidOperationException">The daemon is not started, or is disabled on this node.</exception>
+    public async Task RestartAsync(string projectionName, CancellationToken cancellationToken = default)
+    {
+        var runner = RunnerFor(projectionName);
+        var stopping = _stopping ?? throw new InvalidOperationException("The projection daemon is not started.");
+        if (_options.DaemonMode == ProjectionDaemonMode.Disabled)
+        {
+            throw new InvalidOperationException("The projection daemon is disabled on this node (ProjectionOptions.DaemonMode).");
+        }
+
+        if (runner.Status.State == ProjectionState.Faulted && runner.Loop is { } ending)
+        {
+            // A faulted runner ends its loop right after (it gives its lease back): let it finish.
+            await ending.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        lock (runner)
+        {
+            if (runner.IsRunning)
+            {
+                return;
+            }
+
+            runner.Update(s => s with { State = ProjectionState.Stopped, Error = null });
+            LogRestarted(_logger, projectionName);
+            Launch(runner, stopping.Token);
+        }
     }
 
     /// <inheritdoc />
@@ -144,12 +215,32 @@ public sealed partial class ProjectionDaemon : IHostedService, IAsyncDisposable
         }
 
         Register(this, started: false);
+        LogStoppedDaemon(_logger);
         _stopping.Dispose();
         _stopping = null;
     }
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
+
+    /// <summary>Overrides of a name that is not one of this daemon's projections are a typo: refuse them.</summary>
+    private void ValidateOverrides()
+    {
+        foreach (var name in _options.Overrides.Keys)
+        {
+            if (!_runners.ContainsKey(name))
+            {
+                throw new ArgumentException($"ProjectionOptions.Overrides names '{name}', which is not an async projection of this daemon.", "options");
+            }
+        }
+    }
+
+    /// <summary>Starts the runner's loop with the options as they are now (they may be set after construction).</summary>
+    private void Launch(Runner runner, CancellationToken stopping)
+    {
+        runner.Settings = _options.For(runner.Projection.Name);
+        runner.Loop = Task.Run(() => _options.DaemonMode == ProjectionDaemonMode.Standby ? FollowStoreAsync(runner, stopping) : RunAsync(runner, stopping), CancellationToken.None);
+    }
 
     private Runner RunnerFor(string projectionName) =>
         _runners.TryGetValue(projectionName, out var runner) ? runner : throw new KeyNotFoundException($"No async projection is named '{projectionName}'.");
@@ -164,12 +255,20 @@ public sealed partial class ProjectionDaemon : IHostedService, IAsyncDisposable
     }
 
     /// <summary>One projection's loop and its observable status.</summary>
-    private sealed class Runner(IProjection projection, HashSet<string> types)
+    private sealed class Runner(IProjection projection, HashSet<string> types, ProjectionSettings settings)
     {
         private readonly Lock _statusGate = new();
         private TaskCompletionSource _progressed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public IProjection Projection { get; } = projection;
+
+        public ProjectionSettings Settings { get; set; } = settings;
+
+        /// <summary>True while this node's loop for the projection runs (leading, standing by or following).</summary>
+        public bool IsRunning => Loop is { IsCompleted: false };
+
+        /// <summary>True while this node holds the lease and runs the projection.</summary>
+        public bool IsLeader => IsRunning && Status.State is ProjectionState.CatchingUp or ProjectionState.Live;
 
         public ProjectionStatus Status { get; private set; } = new(projection.Name, ProjectionState.Stopped, null, 0, null, null);
 

@@ -24,6 +24,18 @@ public abstract class ProjectionTransaction : IAsyncDisposable
     /// <exception cref="CheckpointConflictException">Another instance moved it.</exception>
     public abstract ValueTask SaveCheckpointAsync(string name, GlobalPosition? expected, GlobalPosition position, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Fences this unit of work on a lease: it commits only while <paramref name="lease"/>'s epoch is the
+    /// current one of its name. Once another acquisition (by any instance, this one included) happened,
+    /// this call or <see cref="CommitAsync"/> fails with <see cref="LeaseLostException"/> and nothing is
+    /// committed. Call it last, just before the checkpoint move and the commit.
+    /// </summary>
+    /// <param name="lease">A lease acquired from the same store.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the fence is in place.</returns>
+    /// <exception cref="LeaseLostException">The lease is no longer current.</exception>
+    public abstract ValueTask FenceAsync(ProjectionLease lease, CancellationToken cancellationToken = default);
+
     /// <summary>Records an event the projection gave up on.</summary>
     /// <param name="envelope">The event.</param>
     /// <param name="error">The last error.</param>
@@ -34,6 +46,8 @@ public abstract class ProjectionTransaction : IAsyncDisposable
     /// <summary>Commits everything staged.</summary>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>A task that completes when committed.</returns>
+    /// <exception cref="CheckpointConflictException">A fenced checkpoint had moved (backends that check at commit).</exception>
+    /// <exception cref="LeaseLostException">The fencing lease is no longer current (backends that check at commit).</exception>
     public abstract ValueTask CommitAsync(CancellationToken cancellationToken = default);
 
     /// <inheritdoc />

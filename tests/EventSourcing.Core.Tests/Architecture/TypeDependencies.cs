@@ -137,7 +137,10 @@ internal static class TypeDependencies
                     AddToken(md, MetadataTokens.EntityHandle(il.ReadInt32()), types);
                     break;
                 case OperandType.InlineSwitch:
-                    il.Offset += 4 * il.ReadInt32();
+                    // Read the count first: in `il.Offset += 4 * il.ReadInt32()` the offset is read before the
+                    // count moves it, so the targets would be skipped from the wrong place.
+                    var targets = il.ReadInt32();
+                    il.Offset += 4 * targets;
                     break;
                 case OperandType.InlineI8:
                 case OperandType.InlineR:
