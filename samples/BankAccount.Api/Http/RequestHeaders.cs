@@ -6,7 +6,8 @@ namespace BankAccount.Api.Http;
 /// <summary>
 /// What a command request says about itself in headers: who (X-User), under which correlation id
 /// (X-Correlation-Id, else the trace id of a W3C traceparent, else a new one), the version it expects
-/// (If-Match) and its Idempotency-Key. Each is checked; a bad one is a 400 naming the header.
+/// (If-Match: null when absent, empty for "*") and its Idempotency-Key. Each is checked; a bad one is a
+/// 400 naming the header.
 /// </summary>
 internal sealed record RequestHeaders(string User, string CorrelationId, string CausationId, IReadOnlyList<long>? IfMatch, string? IdempotencyKey)
 {
@@ -61,13 +62,17 @@ internal sealed record RequestHeaders(string User, string CorrelationId, string 
         }
 
         IReadOnlyList<long>? ifMatch = null;
-        var ifMatchText = headers.IfMatch.ToString();
-        if (ifMatchText.Length > 0 && ifMatchText != "*")
+        var ifMatchText = headers.IfMatch.ToString().Trim();
+        if (ifMatchText == "*")
+        {
+            ifMatch = [];
+        }
+        else if (headers.ContainsKey("If-Match"))
         {
             ifMatch = ETags.ParseList(ifMatchText);
             if (ifMatch is null)
             {
-                return (null, Problems.Validation("If-Match", "Give the ETag of a GET /accounts/{id} response, e.g. \"3\" with the quotes."));
+                return (null, Problems.Validation("If-Match", "Give the ETag of a GET /accounts/{id} response, e.g. \"3\" with the quotes, or *."));
             }
         }
 
