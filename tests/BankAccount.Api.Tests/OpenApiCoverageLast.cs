@@ -1,25 +1,22 @@
 using Xunit.Sdk;
 using Xunit.v3;
 
-[assembly: TestCaseOrderer(typeof(BankAccount.Api.Tests.OpenApiCoverageLast))]
-
 namespace BankAccount.Api.Tests;
 
 /// <summary>
-/// Runs a class's tests in xunit's default order, but <see cref="BankApiSuite.The_OpenAPI_document_matches_the_responses_the_tests_got"/>
-/// last: it checks the responses every other test of its class recorded.
+/// Runs a class's test methods in xunit's default order, but <see cref="BankApiSuite.The_OpenAPI_document_matches_the_responses_the_tests_got"/>
+/// last: it checks the responses every other test of its class recorded. Each class that derives the suite names it.
 /// </summary>
-public sealed class OpenApiCoverageLast : ITestCaseOrderer
+public sealed class OpenApiCoverageLast : ITestMethodOrderer
 {
     /// <inheritdoc />
-    public IReadOnlyCollection<TTestCase> OrderTestCases<TTestCase>(IReadOnlyCollection<TTestCase> testCases)
-        where TTestCase : notnull, ITestCase
+    public IReadOnlyCollection<TTestMethod?> OrderTestMethods<TTestMethod>(IReadOnlyCollection<TTestMethod?> testMethods)
+        where TTestMethod : notnull, ITestMethod
     {
-        var ordered = DefaultTestCaseOrderer.Instance.OrderTestCases(testCases);
-        return [.. ordered.Where(t => !IsCoverage(t)), .. ordered.Where(IsCoverage)];
+        var ordered = DefaultTestMethodOrderer.Instance.OrderTestMethods(testMethods);
+        return [.. ordered.Where(m => !IsCoverage(m)), .. ordered.Where(m => IsCoverage(m))];
     }
 
-    private static bool IsCoverage<TTestCase>(TTestCase testCase)
-        where TTestCase : notnull, ITestCase =>
-        testCase.TestMethodName == nameof(BankApiSuite.The_OpenAPI_document_matches_the_responses_the_tests_got);
+    private static bool IsCoverage(ITestMethod? testMethod) =>
+        testMethod?.MethodName == nameof(BankApiSuite.The_OpenAPI_document_matches_the_responses_the_tests_got);
 }
