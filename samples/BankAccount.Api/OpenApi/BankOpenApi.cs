@@ -66,6 +66,11 @@ internal static class BankOpenApi
             }
         }
 
+        if (type == typeof(AccountResponse))
+        {
+            schema.Examples = [JsonNode.Parse("""{"id":"01a2364bc3eb7c949dec0857e3b22d61","owner":"Alice","currency":"EUR","balance":70.00,"status":"open","version":3}""")!];
+        }
+
         if (type == typeof(AmountRequest) && properties.TryGetValue(Amounts.Field, out var amount) && amount is OpenApiSchema amountSchema)
         {
             amountSchema.ExclusiveMinimum = "0";
