@@ -83,5 +83,7 @@ public abstract partial class BankApiSuite
         await PostAsync($"accounts/{id}/deposits", AmountJson(1m));
         using var changed = await GetAsync($"accounts/{id}", ("If-None-Match", first.Headers.ETag!.Tag));
         Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        using var weak = await GetAsync($"accounts/{id}", ("If-None-Match", "W/\"2\""));
+        Assert.Equal(HttpStatusCode.NotModified, weak.StatusCode); // If-None-Match compares weakly
     }
 }

@@ -22,6 +22,18 @@ public abstract partial class BankApiSuite
     }
 
     [Fact]
+    public async Task A_weak_ETag_in_If_Match_never_matches_so_it_is_412()
+    {
+        // If-Match compares strongly (RFC 9110 §13.1.1): W/"2" does not match the account at version 2.
+        var id = await OpenWithAsync(100m);
+        using var weak = await PostAsync($"accounts/{id}/withdrawals", AmountJson(5m), ("If-Match", "W/\"2\""));
+        Assert.Equal("version_mismatch", Code(await ProblemAsync(weak, HttpStatusCode.PreconditionFailed)));
+        using var mixed = await PostAsync($"accounts/{id}/withdrawals", AmountJson(5m), ("If-Match", "W/\"2\", \"2\""));
+        Assert.Equal(HttpStatusCode.OK, mixed.StatusCode);
+        Assert.Equal((95m, 3L), (Balance(await GetAccountAsync(id)), Version(await GetAccountAsync(id))));
+    }
+
+    [Fact]
     public async Task An_If_Match_that_another_request_makes_stale_before_the_save_is_412()
     {
         var id = await OpenWithAsync(100m);

@@ -145,7 +145,7 @@ internal static partial class AccountEndpoints
         {
             Account account;
             var applied = false;
-            if (!creating && (headers.IfMatch is { Count: > 0 } || (headers.IfMatch is null && ifMatchRequired)))
+            if (!creating && (headers.IfMatch is { Any: false } || (headers.IfMatch is null && ifMatchRequired)))
             {
                 account = await repository.LoadAsync(stream, CancellationToken.None);
                 applied = call is not null && await IsAppliedAsync(services, stream, call);
@@ -161,7 +161,7 @@ internal static partial class AccountEndpoints
                         return Problems.Stale(StatusCodes.Status428PreconditionRequired, Problems.PreconditionRequired, $"This command needs If-Match with the ETag of the account state it was decided on (account '{accountId}' is at version {account.Version}, ETag \"{account.Version}\"), or If-Match: *.", account.Version);
                     }
 
-                    if (!expected.Contains(account.Version))
+                    if (!expected.Matches(account.Version))
                     {
                         return VersionMismatch(accountId, expected, account.Version);
                     }
@@ -202,7 +202,7 @@ internal static partial class AccountEndpoints
         {
             return Problems.Rule(ex);
         }
-        catch (WrongExpectedVersionException ex) when (headers.IfMatch is { Count: > 0 } expected && !creating)
+        catch (WrongExpectedVersionException ex) when (headers.IfMatch is { Any: false } expected && !creating)
         {
             // Another request changed the account after the If-Match check: the precondition no longer holds.
             return VersionMismatch(accountId, expected, ex.ActualVersion);
@@ -213,8 +213,8 @@ internal static partial class AccountEndpoints
         }
     }
 
-    private static ApiResponse VersionMismatch(string accountId, IReadOnlyList<long> expected, long? current) =>
-        Problems.Stale(StatusCodes.Status412PreconditionFailed, Problems.VersionMismatch, $"If-Match expects version {string.Join(" or ", expected)}, but account '{accountId}' is at version {current?.ToString(CultureInfo.InvariantCulture) ?? "another"}. GET it again and decide again.", current);
+    private static ApiResponse VersionMismatch(string accountId, IfMatchCondition expected, long? current) =>
+        Problems.Stale(StatusCodes.Status412PreconditionFailed, Problems.VersionMismatch, $"{expected.Describe()}, but account '{accountId}' is at version {current?.ToString(CultureInfo.InvariantCulture) ?? "another"}. GET it again and decide again.", current);
 
     private static async Task<bool> IsAppliedAsync(IServiceProvider services, StreamId stream, IdempotentCall call) =>
         await services.GetRequiredService<IEventStore>().ReadEventAsync(stream, CommandIds.EventId(call.CommandId, stream, 0), CancellationToken.None) is not null;

@@ -56,8 +56,8 @@ internal static class ApiDocs
             .ResponseHeader(success, ETag, "The account's new version, as a strong entity tag.", "\"3\"");
         return ifMatch switch
         {
-            IfMatchUse.Optional => endpoint.RequestHeader(IfMatch, "Optional: the ETag(s) of the account state the command was decided on, e.g. \"3\" (the quotes belong to it). 412 when the account is at another version; \"*\" for any version.", "\"3\""),
-            IfMatchUse.Required => endpoint.RequestHeader(IfMatch, "Required: the ETag(s) of the account state the command was decided on, e.g. \"3\" (the quotes belong to it), or \"*\" for any version. 428 when absent, 412 when the account is at another version.", "\"3\"", required: true),
+            IfMatchUse.Optional => endpoint.RequestHeader(IfMatch, "Optional: the ETag(s) of the account state the command was decided on, e.g. \"3\" (the quotes belong to it), compared strongly (a weak W/ tag never matches). 412 when the account is at another version; \"*\" for any version.", "\"3\""),
+            IfMatchUse.Required => endpoint.RequestHeader(IfMatch, "Required: the ETag(s) of the account state the command was decided on, e.g. \"3\" (the quotes belong to it), compared strongly (a weak W/ tag never matches), or \"*\" for any version. 428 when absent, 412 when the account is at another version.", "\"3\"", required: true),
             _ => endpoint,
         };
     }
