@@ -85,5 +85,7 @@ public abstract partial class BankApiSuite
         Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
         using var weak = await GetAsync($"accounts/{id}", ("If-None-Match", "W/\"2\""));
         Assert.Equal(HttpStatusCode.NotModified, weak.StatusCode); // If-None-Match compares weakly
+        using var any = await GetAsync($"accounts/{id}", ("If-None-Match", "*"));
+        Assert.Equal(HttpStatusCode.NotModified, any.StatusCode);
     }
 }

@@ -33,8 +33,9 @@ internal static partial class AccountEndpoints
         }
 
         var etag = ETags.For(view.Version);
-        // If-None-Match compares weakly (RFC 9110 §13.1.2): W/"3" matches "3".
-        if (ETags.ParseList(http.Request.Headers.IfNoneMatch.ToString()) is { } known && known.Any(t => t.Version == view.Version))
+        // If-None-Match compares weakly (RFC 9110 §13.1.2): W/"3" matches "3", and "*" any current state.
+        var ifNoneMatch = http.Request.Headers.IfNoneMatch.ToString().Trim();
+        if (ifNoneMatch == "*" || (ETags.ParseList(ifNoneMatch) is { } known && known.Any(t => t.Version == view.Version)))
         {
             return ApiResponse.Empty(StatusCodes.Status304NotModified, ("ETag", etag));
         }
