@@ -128,12 +128,11 @@ internal static partial class AccountEndpoints
     /// also when another request changes the account between the check and the save. Where If-Match is
     /// required (<paramref name="ifMatchRequired"/>) and missing, 428 (RFC 6585). Without it, or with
     /// "If-Match: *" (any version), a lost race is retried by the repository and is a 409 only when every
-    /// retry lost. An unknown account
-    /// is a 404 whatever the preconditions (RFC 9110 §13.2.1: they apply only where the request would
-    /// otherwise succeed). Under an Idempotency-Key (<paramref name="call"/>) the events' ids derive from
-    /// the key, and a command whose events are already stored is not run again: the answer is the
-    /// account's current state, marked as a replay. Runs to the end even if the client goes away, so a
-    /// stored response always matches what was written.
+    /// retry lost. An unknown account is a 404 whatever the preconditions (RFC 9110 §13.2.1: they apply
+    /// only where the request would otherwise succeed). Under an Idempotency-Key (<paramref name="call"/>)
+    /// the events' ids derive from the key, and a command whose events are already stored is not run
+    /// again: the answer is the account's current state, marked as a replay. Runs to the end even if the
+    /// client goes away, so a stored response always matches what was written.
     /// </summary>
     private static async Task<ApiResponse> ExecuteAsync(IServiceProvider services, string accountId, bool creating, bool ifMatchRequired, RequestHeaders headers, IdempotentCall? call, Action<Account> command)
     {
@@ -158,7 +157,7 @@ internal static partial class AccountEndpoints
 
                     if (headers.IfMatch is not { } expected)
                     {
-                        return Problems.Stale(StatusCodes.Status428PreconditionRequired, Problems.PreconditionRequired, $"This command needs If-Match with the ETag of the account state it was decided on (account '{accountId}' is at version {account.Version}, ETag \"{account.Version}\"), or If-Match: *.", account.Version);
+                        return Problems.WithVersion(StatusCodes.Status428PreconditionRequired, Problems.PreconditionRequired, $"This command needs If-Match with the ETag of the account state it was decided on (account '{accountId}' is at version {account.Version}, ETag \"{account.Version}\"), or If-Match: *.", account.Version);
                     }
 
                     if (!expected.Matches(account.Version))
@@ -209,12 +208,12 @@ internal static partial class AccountEndpoints
         }
         catch (WrongExpectedVersionException ex)
         {
-            return Problems.Stale(StatusCodes.Status409Conflict, Problems.ConcurrencyConflict, $"Account '{accountId}' was changed by another request at the same time (now at version {ex.ActualVersion}). Retry the command.", ex.ActualVersion);
+            return Problems.WithVersion(StatusCodes.Status409Conflict, Problems.ConcurrencyConflict, $"Account '{accountId}' was changed by another request at the same time (now at version {ex.ActualVersion}). Retry the command.", ex.ActualVersion);
         }
     }
 
     private static ApiResponse VersionMismatch(string accountId, IfMatchCondition expected, long? current) =>
-        Problems.Stale(StatusCodes.Status412PreconditionFailed, Problems.VersionMismatch, $"{expected.Describe()}, but account '{accountId}' is at version {current?.ToString(CultureInfo.InvariantCulture) ?? "another"}. GET it again and decide again.", current);
+        Problems.WithVersion(StatusCodes.Status412PreconditionFailed, Problems.VersionMismatch, $"{expected.Describe()}, but account '{accountId}' is at version {current?.ToString(CultureInfo.InvariantCulture) ?? "another"}. GET it again and decide again.", current);
 
     private static async Task<bool> IsAppliedAsync(IServiceProvider services, StreamId stream, IdempotentCall call) =>
         await services.GetRequiredService<IEventStore>().ReadEventAsync(stream, CommandIds.EventId(call.CommandId, stream, 0), CancellationToken.None) is not null;

@@ -39,8 +39,8 @@ internal static class Problems
             ? NotFound(error.Message)
             : Status(StatusCodes.Status422UnprocessableEntity, error.Message, error.Code);
 
-    /// <summary>A 409 or 412 that tells the client the account's current version.</summary>
-    public static ApiResponse Stale(int status, string code, string detail, long? currentVersion)
+    /// <summary>A 409, 412 or 428 that tells the client the account's current version (when known).</summary>
+    public static ApiResponse WithVersion(int status, string code, string detail, long? currentVersion)
     {
         var problem = Create(status, detail, code);
         if (currentVersion is { } version)

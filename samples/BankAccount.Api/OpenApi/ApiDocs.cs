@@ -62,10 +62,14 @@ internal static class ApiDocs
         };
     }
 
-    /// <summary>The problem example of a status: the shape every error has.</summary>
-    public static string ProblemExample(int status, string code, string path) => string.Create(CultureInfo.InvariantCulture, $$"""
-        {"type":"{{Http.Problems.Type(status)}}","title":"{{Http.Problems.Title(status)}}","status":{{status}},"detail":"What went wrong, for a person.","instance":"{{path}}","code":"{{code}}","traceId":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}
-        """);
+    /// <summary>The problem example of a status: the shape every error has (a 400 names the field in errors).</summary>
+    public static string ProblemExample(int status, string code, string path) => status == StatusCodes.Status400BadRequest
+        ? string.Create(CultureInfo.InvariantCulture, $$"""
+            {"type":"{{Http.Problems.Type(status)}}","title":"{{Http.Problems.Title(status)}}","status":400,"detail":"amount: The number is out of range.","errors":{"amount":["The number is out of range."]},"instance":"{{path}}","code":"{{code}}","traceId":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}
+            """)
+        : string.Create(CultureInfo.InvariantCulture, $$"""
+            {"type":"{{Http.Problems.Type(status)}}","title":"{{Http.Problems.Title(status)}}","status":{{status}},"detail":"What went wrong, for a person.","instance":"{{path}}","code":"{{code}}","traceId":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}
+            """);
 }
 
 /// <summary>Whether a command reads If-Match.</summary>
