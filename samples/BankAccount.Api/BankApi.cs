@@ -1,5 +1,6 @@
 using BankAccount.Api.Endpoints;
 using BankAccount.Api.Http;
+using BankAccount.Api.OpenApi;
 using BankAccount.Api.Rebuilds;
 using EventSourcing.Aggregates;
 
@@ -27,9 +28,11 @@ public static class BankApi
         builder.Services.AddEventSourcing(es => es.AddBankStorage(builder.Configuration).UseSnapshots(SnapshotPolicy.Every(50)));
         builder.Services.AddSingleton<IdempotencyStore>();
         builder.Services.AddSingleton<RebuildTracker>();
-        builder.Services.AddProblemDetails();
+        builder.Services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
+        // The framework's own problems (404 for an unknown route, 405, 415, ...) get the app's shape.
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c => Problems.Complete(c.ProblemDetails, c.HttpContext));
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
-        builder.Services.AddOpenApi();
+        builder.Services.AddBankOpenApi();
         builder.AddBankTelemetry();
         configure?.Invoke(builder);
 

@@ -65,7 +65,7 @@ public sealed class Account : AggregateRoot<AccountSnapshot>
     /// <summary>Pays money in.</summary>
     /// <param name="amount">The amount, positive.</param>
     /// <param name="currency">The amount's currency; the account's own when null.</param>
-    /// <exception cref="AccountRuleException">The account is not open, the amount is not positive, or the currency differs.</exception>
+    /// <exception cref="AccountRuleException">The account is not open, the amount is not positive or has more decimals than the currency, or the currency differs.</exception>
     public void Deposit(decimal amount, string? currency = null)
     {
         EnsureOpen();
@@ -75,16 +75,18 @@ public sealed class Account : AggregateRoot<AccountSnapshot>
             throw new AccountRuleException(AccountErrorCodes.CurrencyMismatch, $"Account {Id} holds {Currency}; cannot deposit {Money.Format(amount, currency)}.");
         }
 
+        EnsureDecimals(amount);
         Raise(new MoneyDeposited(amount, Currency));
     }
 
     /// <summary>Takes money out.</summary>
     /// <param name="amount">The amount, positive and at most the balance.</param>
-    /// <exception cref="AccountRuleException">The account is not open, the amount is not positive, or it exceeds the balance.</exception>
+    /// <exception cref="AccountRuleException">The account is not open, the amount is not positive or has more decimals than the currency, or it exceeds the balance.</exception>
     public void Withdraw(decimal amount)
     {
         EnsureOpen();
         EnsurePositive(amount);
+        EnsureDecimals(amount);
         if (amount > Balance)
         {
             throw new AccountRuleException(AccountErrorCodes.InsufficientFunds, $"Cannot withdraw {Money.Format(amount, Currency)} from account {Id}: the balance is {Money.Format(Balance, Currency)}.");
@@ -142,6 +144,14 @@ public sealed class Account : AggregateRoot<AccountSnapshot>
         if (IsClosed)
         {
             throw new AccountRuleException(AccountErrorCodes.AccountClosed, $"Account {Id} is closed.");
+        }
+    }
+
+    private void EnsureDecimals(decimal amount)
+    {
+        if (!Money.FitsDecimals(amount, Currency))
+        {
+            throw new AccountRuleException(AccountErrorCodes.InvalidAmount, string.Create(CultureInfo.InvariantCulture, $"{Currency} amounts have at most {Money.Decimals(Currency)} decimals; got {amount}."));
         }
     }
 

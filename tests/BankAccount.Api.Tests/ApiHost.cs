@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
@@ -12,8 +13,12 @@ namespace BankAccount.Api.Tests;
 /// </summary>
 public abstract class ApiHost : IAsyncLifetime
 {
+    private readonly ConcurrentQueue<RecordedExchange> _recorded = new();
     private WebApplication? _app;
     private List<string> _args = [];
+
+    /// <summary>Every exchange of this host's clients so far (the OpenAPI coverage test reads them).</summary>
+    public IReadOnlyCollection<RecordedExchange> Recorded => _recorded;
 
     /// <summary>A client whose base address is the running API.</summary>
     public HttpClient Client { get; private set; } = null!;
@@ -59,6 +64,10 @@ public abstract class ApiHost : IAsyncLifetime
     public void CrashBeforeNextIdempotencyRecord() =>
         _app!.Services.GetRequiredService<CrashingIdempotencyRecords>().CrashBeforeNextRecord();
 
+    /// <summary>From now on another writer changes the account just before each of this host's API appends to it.</summary>
+    public void ConflictOnEveryAppend(string accountId) =>
+        _app!.Services.GetRequiredService<ConflictingEventStore>().ConflictOnEveryAppend(accountId);
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
@@ -75,11 +84,15 @@ public abstract class ApiHost : IAsyncLifetime
 
     private async Task<(WebApplication App, Uri BaseAddress, HttpClient Client)> StartAppAsync()
     {
-        var app = BankApi.Create([.. _args], CrashingIdempotencyRecords.Install);
+        var app = BankApi.Create([.. _args], builder =>
+        {
+            CrashingIdempotencyRecords.Install(builder);
+            ConflictingEventStore.Install(builder);
+        });
         await app.StartAsync();
         // With port 0 Kestrel picks a free port; after the start, Urls holds the address it bound.
         var address = new Uri(app.Urls.Single() + "/");
-        return (app, address, new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) });
+        return (app, address, new HttpClient(new RecordingHandler(_recorded)) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) });
     }
 
     /// <summary>Sends a request with a JSON body (sent as given, so tests can send broken JSON) and headers.</summary>

@@ -38,7 +38,7 @@ public abstract partial class BankApiSuite
     }
 
     [Fact]
-    public async Task A_stale_If_Match_is_409_and_writes_nothing()
+    public async Task A_stale_If_Match_is_412_and_writes_nothing()
     {
         var id = await OpenWithAsync(100m);
         using var fresh = await GetAsync($"accounts/{id}");
@@ -50,7 +50,7 @@ public abstract partial class BankApiSuite
         Assert.Equal("\"3\"", first.Headers.ETag?.Tag);
 
         using var stale = await PostAsync($"accounts/{id}/withdrawals", AmountJson(10m), ("If-Match", etag));
-        var problem = await ProblemAsync(stale, HttpStatusCode.Conflict);
+        var problem = await ProblemAsync(stale, HttpStatusCode.PreconditionFailed);
         Assert.Equal("version_mismatch", Code(problem));
         Assert.Equal(3, problem.GetProperty("currentVersion").GetInt64());
 
@@ -69,7 +69,7 @@ public abstract partial class BankApiSuite
         }));
 
         Assert.Equal(1, attempts.Count(s => s == HttpStatusCode.OK));
-        Assert.All(attempts.Where(s => s != HttpStatusCode.OK), s => Assert.Equal(HttpStatusCode.Conflict, s));
+        Assert.All(attempts.Where(s => s != HttpStatusCode.OK), s => Assert.Equal(HttpStatusCode.PreconditionFailed, s));
         Assert.Equal((101m, 3L), (Balance(await GetAccountAsync(id)), Version(await GetAccountAsync(id))));
     }
 
@@ -83,5 +83,9 @@ public abstract partial class BankApiSuite
         await PostAsync($"accounts/{id}/deposits", AmountJson(1m));
         using var changed = await GetAsync($"accounts/{id}", ("If-None-Match", first.Headers.ETag!.Tag));
         Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        using var weak = await GetAsync($"accounts/{id}", ("If-None-Match", "W/\"2\""));
+        Assert.Equal(HttpStatusCode.NotModified, weak.StatusCode); // If-None-Match compares weakly
+        using var any = await GetAsync($"accounts/{id}", ("If-None-Match", "*"));
+        Assert.Equal(HttpStatusCode.NotModified, any.StatusCode);
     }
 }

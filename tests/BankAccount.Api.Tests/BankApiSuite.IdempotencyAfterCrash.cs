@@ -18,7 +18,7 @@ public abstract partial class BankApiSuite
         Host.CrashBeforeNextIdempotencyRecord();
         using (var lost = await PostAsync($"accounts/{id}/deposits", AmountJson(25m), ("Idempotency-Key", key)))
         {
-            Assert.Equal(HttpStatusCode.InternalServerError, lost.StatusCode);
+            Assert.Equal("internal_error", Code(await ProblemAsync(lost, HttpStatusCode.InternalServerError)));
         }
 
         var committed = await GetAccountAsync(id);
@@ -58,7 +58,7 @@ public abstract partial class BankApiSuite
         Host.CrashBeforeNextIdempotencyRecord();
         using (var lost = await PostAsync("accounts", Body, ("Idempotency-Key", key)))
         {
-            Assert.Equal(HttpStatusCode.InternalServerError, lost.StatusCode);
+            Assert.Equal("internal_error", Code(await ProblemAsync(lost, HttpStatusCode.InternalServerError)));
         }
 
         // Under a key, the new account's id derives from the (user-scoped) key, so the retry finds it.
@@ -82,7 +82,7 @@ public abstract partial class BankApiSuite
         Host.CrashBeforeNextIdempotencyRecord();
         using (var lost = await PostAsync($"accounts/{id}/withdrawals", AmountJson(100m), ("Idempotency-Key", key), ("If-Match", "\"2\"")))
         {
-            Assert.Equal(HttpStatusCode.InternalServerError, lost.StatusCode);
+            Assert.Equal("internal_error", Code(await ProblemAsync(lost, HttpStatusCode.InternalServerError)));
         }
 
         // The account is at version 3 now, so If-Match "2" is stale, and the whole balance is gone: only

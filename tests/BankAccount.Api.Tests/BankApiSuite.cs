@@ -47,7 +47,11 @@ public abstract partial class BankApiSuite(ApiHost host)
         return JsonDocument.Parse(text).RootElement.Clone();
     }
 
-    /// <summary>Asserts a problem-details response with this status and returns its body.</summary>
+    /// <summary>
+    /// Asserts a problem-details response with this status, in the one shape every error has (the app's
+    /// and the framework's): type, title, status, detail, instance (the request path), code and traceId.
+    /// Returns its body.
+    /// </summary>
     protected static async Task<JsonElement> ProblemAsync(HttpResponseMessage response, HttpStatusCode status)
     {
         var text = await response.Content.ReadAsStringAsync(Ct);
@@ -55,8 +59,18 @@ public abstract partial class BankApiSuite(ApiHost host)
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = JsonDocument.Parse(text).RootElement.Clone();
         Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+        foreach (var member in new[] { "type", "title", "detail", "instance", "code", "traceId" })
+        {
+            Assert.True(problem.TryGetProperty(member, out var value) && value.ValueKind == JsonValueKind.String && value.GetString()!.Length > 0, $"The problem lacks '{member}': {text}");
+        }
+
+        Assert.StartsWith("https://www.rfc-editor.org/rfc/", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
+        Assert.Equal(Uri.UnescapeDataString(response.RequestMessage!.RequestUri!.AbsolutePath), Uri.UnescapeDataString(problem.GetProperty("instance").GetString()!));
         return problem;
     }
+
+    /// <summary>The raw JSON text of a member, e.g. "10.00" for a balance, to see the decimals as sent.</summary>
+    protected static string Raw(JsonElement element, string member) => element.GetProperty(member).GetRawText();
 
     protected static string? Code(JsonElement problem) =>
         problem.TryGetProperty("code", out var code) ? code.GetString() : null;

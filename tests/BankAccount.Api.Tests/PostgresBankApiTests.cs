@@ -3,6 +3,7 @@ using System.Net;
 namespace BankAccount.Api.Tests;
 
 /// <summary>The API suite on PostgreSQL: events, snapshots, checkpoints and the read-model tables.</summary>
+[TestMethodOrderer(typeof(OpenApiCoverageLast))]
 public sealed class PostgresBankApiTests(PostgresApiHost host) : BankApiSuite(host), IClassFixture<PostgresApiHost>
 {
     /// <inheritdoc />

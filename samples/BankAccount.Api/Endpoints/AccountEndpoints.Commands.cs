@@ -1,3 +1,4 @@
+using System.Globalization;
 using BankAccount.Api.Contracts;
 using BankAccount.Api.Http;
 using BankAccount.Domain;
@@ -9,10 +10,8 @@ namespace BankAccount.Api.Endpoints;
 
 internal static partial class AccountEndpoints
 {
-    private const decimal MaxAmount = 1_000_000_000m;
-
     private static Task<IResult> OpenAsync(HttpContext http) =>
-        RunCommandAsync(http, accountId: null, (body, newId) =>
+        RunCommandAsync(http, accountId: null, ifMatchRequired: false, (body, newId) =>
         {
             var (request, error) = RequestBody.Parse<OpenAccountRequest>(body);
             if (error is not null)
@@ -35,21 +34,25 @@ internal static partial class AccountEndpoints
         });
 
     private static Task<IResult> DepositAsync(string id, HttpContext http) =>
-        RunCommandAsync(http, id, (body, _) =>
+        RunCommandAsync(http, id, ifMatchRequired: false, (body, _) =>
         {
             var (amount, currency, error) = ParseAmount(body, allowCurrency: true);
             return error is not null ? (null, error) : (a => a.Deposit(amount, currency), null);
         });
 
     private static Task<IResult> WithdrawAsync(string id, HttpContext http) =>
-        RunCommandAsync(http, id, (body, _) =>
+        RunCommandAsync(http, id, ifMatchRequired: false, (body, _) =>
         {
             var (amount, _, error) = ParseAmount(body, allowCurrency: false);
             return error is not null ? (null, error) : (a => a.Withdraw(amount), null);
         });
 
+    /// <summary>
+    /// Closing is final and a decision about the state the client saw, so it must say which state: it
+    /// requires If-Match (428 without it; "*" states that any version will do).
+    /// </summary>
     private static Task<IResult> CloseAsync(string id, HttpContext http) =>
-        RunCommandAsync(http, id, (body, _) =>
+        RunCommandAsync(http, id, ifMatchRequired: true, (body, _) =>
         {
             var reason = "closed by the customer";
             if (body.Length > 0)
@@ -80,7 +83,7 @@ internal static partial class AccountEndpoints
     /// an account id (for POST /accounts a new one, or, under an Idempotency-Key, one derived from the key,
     /// so a retry opens the same account even when this process no longer remembers the first attempt).
     /// </summary>
-    private static async Task<IResult> RunCommandAsync(HttpContext http, string? accountId, Func<byte[], string, (Action<Account>? Command, ApiResponse? Error)> plan)
+    private static async Task<IResult> RunCommandAsync(HttpContext http, string? accountId, bool ifMatchRequired, Func<byte[], string, (Action<Account>? Command, ApiResponse? Error)> plan)
     {
         if (accountId is not null && !AccountIds.IsValid(accountId))
         {
@@ -107,7 +110,7 @@ internal static partial class AccountEndpoints
             var (command, error) = plan(body, id);
             return error is not null
                 ? Task.FromResult(error)
-                : ExecuteAsync(services, id, creating: accountId is null, headers, call, command!);
+                : ExecuteAsync(services, id, creating: accountId is null, ifMatchRequired, headers, call, command!);
         }
 
         if (headers.IdempotencyKey is null)
@@ -120,14 +123,18 @@ internal static partial class AccountEndpoints
     }
 
     /// <summary>
-    /// Runs a command against the account's stream. With If-Match, the account must be at one of the
-    /// versions given and the save expects exactly that version (409 otherwise); without it, a lost race
-    /// is retried by the repository and is a 409 only when every retry lost. Under an Idempotency-Key
-    /// (<paramref name="call"/>) the events' ids derive from the key, and a command whose events are
-    /// already stored is not run again: the answer is the account's current state, marked as a replay.
-    /// Runs to the end even if the client goes away, so a stored response always matches what was written.
+    /// Runs a command against the account's stream. With If-Match (RFC 9110 §13.1.1), the account must be
+    /// at one of the versions given and the save expects exactly the version it was at: 412 otherwise,
+    /// also when another request changes the account between the check and the save. Where If-Match is
+    /// required (<paramref name="ifMatchRequired"/>) and missing, 428 (RFC 6585). Without it, or with
+    /// "If-Match: *" (any version), a lost race is retried by the repository and is a 409 only when every
+    /// retry lost. An unknown account is a 404 whatever the preconditions (RFC 9110 §13.2.1: they apply
+    /// only where the request would otherwise succeed). Under an Idempotency-Key (<paramref name="call"/>)
+    /// the events' ids derive from the key, and a command whose events are already stored is not run
+    /// again: the answer is the account's current state, marked as a replay. Runs to the end even if the
+    /// client goes away, so a stored response always matches what was written.
     /// </summary>
-    private static async Task<ApiResponse> ExecuteAsync(IServiceProvider services, string accountId, bool creating, RequestHeaders headers, IdempotentCall? call, Action<Account> command)
+    private static async Task<ApiResponse> ExecuteAsync(IServiceProvider services, string accountId, bool creating, bool ifMatchRequired, RequestHeaders headers, IdempotentCall? call, Action<Account> command)
     {
         var repository = services.GetRequiredService<AggregateRepository<Account>>();
         var stream = Account.StreamFor(accountId);
@@ -137,7 +144,7 @@ internal static partial class AccountEndpoints
         {
             Account account;
             var applied = false;
-            if (headers.IfMatch is { } expected && !creating)
+            if (!creating && (headers.IfMatch is { Any: false } || (headers.IfMatch is null && ifMatchRequired)))
             {
                 account = await repository.LoadAsync(stream, CancellationToken.None);
                 applied = call is not null && await IsAppliedAsync(services, stream, call);
@@ -148,9 +155,14 @@ internal static partial class AccountEndpoints
                         return Problems.NotFound($"There is no account '{accountId}'.");
                     }
 
-                    if (!expected.Contains(account.Version))
+                    if (headers.IfMatch is not { } expected)
                     {
-                        return Problems.Conflict(Problems.VersionMismatch, $"If-Match expects version {string.Join(" or ", expected)}, but account '{accountId}' is at version {account.Version}. GET it again and retry.", account.Version);
+                        return Problems.WithVersion(StatusCodes.Status428PreconditionRequired, Problems.PreconditionRequired, $"This command needs If-Match with the ETag of the account state it was decided on (account '{accountId}' is at version {account.Version}, ETag \"{account.Version}\"), or If-Match: *.", account.Version);
+                    }
+
+                    if (!expected.Matches(account.Version))
+                    {
+                        return VersionMismatch(accountId, expected, account.Version);
                     }
 
                     command(account);
@@ -189,11 +201,19 @@ internal static partial class AccountEndpoints
         {
             return Problems.Rule(ex);
         }
+        catch (WrongExpectedVersionException ex) when (headers.IfMatch is { Any: false } expected && !creating)
+        {
+            // Another request changed the account after the If-Match check: the precondition no longer holds.
+            return VersionMismatch(accountId, expected, ex.ActualVersion);
+        }
         catch (WrongExpectedVersionException ex)
         {
-            return Problems.Conflict(Problems.ConcurrencyConflict, $"Account '{accountId}' was changed by another request at the same time (now at version {ex.ActualVersion}). Retry the command.", ex.ActualVersion);
+            return Problems.WithVersion(StatusCodes.Status409Conflict, Problems.ConcurrencyConflict, $"Account '{accountId}' was changed by another request at the same time (now at version {ex.ActualVersion}). Retry the command.", ex.ActualVersion);
         }
     }
+
+    private static ApiResponse VersionMismatch(string accountId, IfMatchCondition expected, long? current) =>
+        Problems.WithVersion(StatusCodes.Status412PreconditionFailed, Problems.VersionMismatch, $"{expected.Describe()}, but account '{accountId}' is at version {current?.ToString(CultureInfo.InvariantCulture) ?? "another"}. GET it again and decide again.", current);
 
     private static async Task<bool> IsAppliedAsync(IServiceProvider services, StreamId stream, IdempotentCall call) =>
         await services.GetRequiredService<IEventStore>().ReadEventAsync(stream, CommandIds.EventId(call.CommandId, stream, 0), CancellationToken.None) is not null;
@@ -219,14 +239,11 @@ internal static partial class AccountEndpoints
             return (0, null, error);
         }
 
-        if (request!.Amount is not { } amount)
+        // A missing amount reads as 0, refused below like any amount that is not positive.
+        var amount = request!.Amount;
+        if (amount <= 0 || amount > Amounts.Max)
         {
-            return (0, null, Problems.Validation("amount", "The amount is required."));
-        }
-
-        if (amount <= 0 || amount > MaxAmount || decimal.Round(amount, 2) != amount)
-        {
-            return (0, null, Problems.Validation("amount", $"Give a positive amount with at most two decimals, up to {MaxAmount:0}."));
+            return (0, null, Problems.Validation(Amounts.Field, Amounts.Rule));
         }
 
         if (request.Currency is not null && (!allowCurrency || !IsCurrency(request.Currency)))

@@ -23,7 +23,7 @@ internal static partial class AccountEndpoints
         var ct = http.RequestAborted;
         if (http.Request.Query.TryGetValue("asOf", out var asOf))
         {
-            return await GetAsOfAsync(id, asOf, repository, ct);
+            return await GetAsOfAsync(id, asOf, repository, http.RequestServices.GetRequiredService<TimeProvider>(), ct);
         }
 
         var view = await accounts.GetAccountAsync(id, ct);
@@ -33,7 +33,9 @@ internal static partial class AccountEndpoints
         }
 
         var etag = ETags.For(view.Version);
-        if (ETags.ParseList(http.Request.Headers.IfNoneMatch.ToString()) is { } known && known.Contains(view.Version))
+        // If-None-Match compares weakly (RFC 9110 §13.1.2): W/"3" matches "3", and "*" any current state.
+        var ifNoneMatch = http.Request.Headers.IfNoneMatch.ToString().Trim();
+        if (ifNoneMatch == "*" || (ETags.ParseList(ifNoneMatch) is { } known && known.Any(t => t.Version == view.Version)))
         {
             return ApiResponse.Empty(StatusCodes.Status304NotModified, ("ETag", etag));
         }
@@ -44,8 +46,10 @@ internal static partial class AccountEndpoints
     /// <summary>
     /// A temporal query, answered by the repository (snapshot + replay), not the read model: a whole
     /// number is a stream version, anything else must be an ISO 8601 time (UTC unless it has an offset).
+    /// A version the account has not reached, or a time still to come, is a 400: the state then is not
+    /// known yet, and answering with today's state would pass it off as the state then.
     /// </summary>
-    private static async Task<IResult> GetAsOfAsync(string id, StringValues asOf, AggregateRepository<Account> repository, CancellationToken ct)
+    private static async Task<IResult> GetAsOfAsync(string id, StringValues asOf, AggregateRepository<Account> repository, TimeProvider time, CancellationToken ct)
     {
         var text = asOf.ToString().Trim();
         Account account;
@@ -57,9 +61,19 @@ internal static partial class AccountEndpoints
             }
 
             account = await repository.LoadAtVersionAsync(Account.StreamFor(id), version, ct);
+            if (account.IsOpened && account.Version < version)
+            {
+                return Problems.Validation("asOf", $"Account '{id}' is at version {account.Version}: give a version from 1 to {account.Version}, or a time.");
+            }
         }
         else if (TryParseTime(text, out var pointInTime))
         {
+            var now = time.GetUtcNow();
+            if (pointInTime > now)
+            {
+                return Problems.Validation("asOf", $"{pointInTime.ToString("O", CultureInfo.InvariantCulture)} is still to come (it is {now.ToString("O", CultureInfo.InvariantCulture)} now); give a past time, or leave asOf out for the current state.");
+            }
+
             account = await repository.LoadAsOfAsync(Account.StreamFor(id), pointInTime, ct);
             text = pointInTime.ToString("O", CultureInfo.InvariantCulture);
         }

@@ -1,5 +1,6 @@
 using BankAccount.Api.Contracts;
 using BankAccount.Api.Http;
+using BankAccount.Api.OpenApi;
 using BankAccount.Api.Rebuilds;
 using BankAccount.Domain.ReadModels;
 using EventSourcing.Projections;
@@ -21,8 +22,9 @@ internal static class AdminEndpoints
             .WithName("RebuildProjection")
             .WithSummary("Rebuilds an async read model from the start of the log into a shadow copy, then swaps it in; 202 with Location of the status.")
             .Produces<RebuildStatusResponse>(StatusCodes.Status202Accepted)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ResponseHeader(StatusCodes.Status202Accepted, ApiDocs.Location, "The rebuild's status URL; poll it.", "/admin/projections/analytics/rebuilds/01a2364bc3eb7c949dec0857e3b22d61")
+            .Problem(StatusCodes.Status404NotFound, "There is no such projection.", "projection_not_found")
+            .Problem(StatusCodes.Status409Conflict, "The projection is inline (nothing to rebuild), or a rebuild of it is running.", "projection_not_rebuildable", "rebuild_running");
 
         admin.MapGet("/{name}/rebuilds/{rebuildId}", (string name, string rebuildId, RebuildTracker rebuilds) =>
                 rebuilds.Find(name, rebuildId) is { } job
@@ -30,7 +32,7 @@ internal static class AdminEndpoints
                     : Problems.Status(StatusCodes.Status404NotFound, $"There is no rebuild '{rebuildId}' of projection '{name}'.", "rebuild_not_found"))
             .WithName("GetRebuild").WithSummary("A rebuild's progress: state, events done of total, rate, ETA.")
             .Produces<RebuildStatusResponse>()
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .Problem(StatusCodes.Status404NotFound, "There is no such rebuild of the projection.", "rebuild_not_found");
         return app;
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using BankAccount.Api.Contracts;
 using BankAccount.Api.Http;
+using BankAccount.Api.OpenApi;
 using BankAccount.Domain.ReadModels;
 
 namespace BankAccount.Api.Endpoints;
@@ -13,20 +14,22 @@ internal static class ReportEndpoints
         var reports = app.MapGroup("/reports").WithTags("Reports");
 
         reports.MapGet("/totals", async (IAnalyticsQueries analytics, CancellationToken ct) =>
-                ApiResponse.Json(StatusCodes.Status200OK, await analytics.GetTotalsAsync(ct)))
+                ApiResponse.Json(StatusCodes.Status200OK, (await analytics.GetTotalsAsync(ct)).Select(CurrencyTotalsResponse.From).ToList()))
             .WithName("GetTotals").WithSummary("Totals deposited and withdrawn, transactions and accounts, per currency.")
-            .Produces<IReadOnlyList<CurrencyTotals>>();
+            .Produces<IReadOnlyList<CurrencyTotalsResponse>>();
 
         reports.MapGet("/daily-volume", DailyVolumeAsync)
             .WithName("GetDailyVolume").WithSummary("Deposits, withdrawals and transactions per day (UTC) and currency; ?from=yyyy-MM-dd&to=yyyy-MM-dd.")
+            .Query("from", "The first day (UTC), yyyy-MM-dd; unbounded when absent.", "2025-01-01", format: "date")
+            .Query("to", "The last day (UTC), yyyy-MM-dd, not before from; unbounded when absent.", "2025-01-31", format: "date")
             .Produces<IReadOnlyList<DailyVolumeResponse>>()
-            .ProducesValidationProblem();
+            .Problem(StatusCodes.Status400BadRequest, "from or to is not a day, or to is before from.", Problems.ValidationFailed);
 
         reports.MapGet("/accounts/{id}", AccountTotalsAsync)
             .WithName("GetAccountTotals").WithSummary("One account's totals deposited and withdrawn and its transaction count.")
-            .Produces<AccountTotals>()
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .Produces<AccountTotalsResponse>()
+            .Problem(StatusCodes.Status400BadRequest, "The id is malformed.", Problems.ValidationFailed)
+            .Problem(StatusCodes.Status404NotFound, "There is no such account.", "account_not_found");
         return app;
     }
 
@@ -71,6 +74,6 @@ internal static class ReportEndpoints
 
         // The analytics may not have seen a brand-new account yet: it has no transactions so far.
         var totals = await analytics.GetAccountTotalsAsync(id, ct) ?? new AccountTotals(id, account.Currency, 0m, 0m, 0);
-        return ApiResponse.Json(StatusCodes.Status200OK, totals);
+        return ApiResponse.Json(StatusCodes.Status200OK, AccountTotalsResponse.From(totals));
     }
 }

@@ -1,15 +1,20 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace BankAccount.Api.Http;
 
 /// <summary>
 /// A response held as bytes (status, a few headers, body), so the idempotency store can keep it and send
-/// exactly the same response again for a retried request.
+/// exactly the same response again for a retried request. A problem gets the <c>instance</c> and
+/// <c>traceId</c> of the request that it answers when it is sent (see <see cref="Problems"/>), so a
+/// replayed problem carries the retry's trace id, the one the logs show for it.
 /// </summary>
 internal sealed class ApiResponse : IResult
 {
     /// <summary>The header set on a response sent again for a retried Idempotency-Key.</summary>
     public const string ReplayedHeader = "Idempotent-Replayed";
+
+    private const string ProblemContentType = "application/problem+json; charset=utf-8";
 
     private ApiResponse(int statusCode, byte[] body, string? contentType, (string Name, string Value)[] headers, bool replayed)
     {
@@ -34,7 +39,7 @@ internal sealed class ApiResponse : IResult
         new(statusCode, JsonSerializer.SerializeToUtf8Bytes(value, ApiJson.Options), "application/json; charset=utf-8", headers, replayed: false);
 
     public static ApiResponse ProblemJson<T>(int statusCode, T problem) =>
-        new(statusCode, JsonSerializer.SerializeToUtf8Bytes(problem, ApiJson.Options), "application/problem+json; charset=utf-8", [], replayed: false);
+        new(statusCode, JsonSerializer.SerializeToUtf8Bytes(problem, ApiJson.Options), ProblemContentType, [], replayed: false);
 
     public static ApiResponse Empty(int statusCode, params (string Name, string Value)[] headers) =>
         new(statusCode, [], null, headers, replayed: false);
@@ -62,9 +67,18 @@ internal sealed class ApiResponse : IResult
 
         if (ContentType is not null)
         {
+            var body = ContentType.StartsWith("application/problem+json", StringComparison.Ordinal) ? Stamp(Body, httpContext) : Body;
             response.ContentType = ContentType;
-            response.ContentLength = Body.Length;
-            await response.Body.WriteAsync(Body, httpContext.RequestAborted);
+            response.ContentLength = body.Length;
+            await response.Body.WriteAsync(body, httpContext.RequestAborted);
         }
+    }
+
+    private static byte[] Stamp(byte[] problem, HttpContext httpContext)
+    {
+        var json = JsonNode.Parse(problem)!.AsObject();
+        json["instance"] ??= Problems.InstanceOf(httpContext);
+        json["traceId"] = Problems.TraceIdOf(httpContext);
+        return JsonSerializer.SerializeToUtf8Bytes(json, ApiJson.Options);
     }
 }

@@ -22,8 +22,8 @@ namespace BankAccount.Api.Http;
 /// </para>
 /// <para>
 /// Only decided outcomes are kept: 2xx, 404 and 422. A 400 (nothing was tried), a 409 (a lost race that a
-/// retry may win) or a server error is not; a retry runs the command (and finds its events if it had
-/// committed).
+/// retry may win), a 412 or 428 (a precondition, which the retry may send anew) or a server error is not; a
+/// retry runs the command (and finds its events if it had committed).
 /// </para>
 /// </remarks>
 internal sealed class IdempotencyStore(IIdempotencyRecords records, TimeProvider time)

@@ -5,7 +5,8 @@ namespace BankAccount.Api.Http;
 /// <summary>
 /// Reads and parses JSON request bodies by hand, so every failure is a problem response with the right
 /// status: 415 for another media type, 413 past <see cref="BankApi.MaxRequestBodyBytes"/>, 400 naming
-/// the field for malformed JSON or a value of the wrong type.
+/// the field for malformed JSON, a value of the wrong type or out of range, or a member the request does
+/// not have.
 /// </summary>
 internal static class RequestBody
 {
@@ -73,11 +74,46 @@ internal static class RequestBody
         catch (JsonException ex)
         {
             var field = FieldOf(ex.Path);
-            return (null, Problems.Validation(field, field == Field
-                ? $"The body must be a JSON object{Where(ex)}."
-                : $"The value is of the wrong type{Where(ex)}."));
+            return (null, Problems.Validation(field, field == Field ? $"The body must be a JSON object{Where(ex)}." : Explain<T>(bytes, field)));
         }
     }
+
+    /// <summary>
+    /// Why a well-formed body failed on one member: a member the request does not have (refused, so a
+    /// typo is never silently ignored), a number too large for an amount, or a value of the wrong JSON type.
+    /// </summary>
+    private static string Explain<T>(byte[] bytes, string field)
+    {
+        var members = ApiJson.Options.GetTypeInfo(typeof(T)).Properties;
+        var member = members.FirstOrDefault(p => string.Equals(p.Name, field, StringComparison.OrdinalIgnoreCase));
+        if (member is null)
+        {
+            return $"This request has no member '{field}'; it takes {string.Join(", ", members.Select(p => p.Name))}.";
+        }
+
+        using var document = JsonDocument.Parse(bytes);
+        var given = document.RootElement.EnumerateObject()
+            .LastOrDefault(p => string.Equals(p.Name, field, StringComparison.OrdinalIgnoreCase)).Value.ValueKind;
+        var number = Nullable.GetUnderlyingType(member.PropertyType) ?? member.PropertyType;
+        if (number == typeof(decimal))
+        {
+            return given == JsonValueKind.Number
+                ? "The number is out of range. " + Amounts.Rule
+                : $"A JSON number is required, not {Describe(given)}. " + Amounts.Rule;
+        }
+
+        return $"A JSON string is required, not {Describe(given)}.";
+    }
+
+    private static string Describe(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.Object => "an object",
+        _ => "null",
+    };
 
     private static string Where(JsonException ex) =>
         ex.LineNumber is { } line ? $" (line {line + 1}, byte {ex.BytePositionInLine + 1})" : string.Empty;

@@ -6,9 +6,10 @@ namespace BankAccount.Api.Http;
 /// <summary>
 /// What a command request says about itself in headers: who (X-User), under which correlation id
 /// (X-Correlation-Id, else the trace id of a W3C traceparent, else a new one), the version it expects
-/// (If-Match) and its Idempotency-Key. Each is checked; a bad one is a 400 naming the header.
+/// (If-Match: null when absent) and its Idempotency-Key. Each is checked; a bad one is a
+/// 400 naming the header.
 /// </summary>
-internal sealed record RequestHeaders(string User, string CorrelationId, string CausationId, IReadOnlyList<long>? IfMatch, string? IdempotencyKey)
+internal sealed record RequestHeaders(string User, string CorrelationId, string CausationId, IfMatchCondition? IfMatch, string? IdempotencyKey)
 {
     public const string UserHeader = "X-User";
     public const string CorrelationHeader = "X-Correlation-Id";
@@ -60,15 +61,20 @@ internal sealed record RequestHeaders(string User, string CorrelationId, string 
             correlationId = TraceIdOf(headers[TraceParentHeader].ToString()) ?? Guid.CreateVersion7().ToString("N");
         }
 
-        IReadOnlyList<long>? ifMatch = null;
-        var ifMatchText = headers.IfMatch.ToString();
-        if (ifMatchText.Length > 0 && ifMatchText != "*")
+        IfMatchCondition? ifMatch = null;
+        var ifMatchText = headers.IfMatch.ToString().Trim();
+        if (ifMatchText == "*")
         {
-            ifMatch = ETags.ParseList(ifMatchText);
-            if (ifMatch is null)
+            ifMatch = new IfMatchCondition(Any: true, []);
+        }
+        else if (headers.ContainsKey("If-Match"))
+        {
+            if (ETags.ParseList(ifMatchText) is not { } tags)
             {
-                return (null, Problems.Validation("If-Match", "Give the ETag of a GET /accounts/{id} response, e.g. \"3\" with the quotes."));
+                return (null, Problems.Validation("If-Match", "Give the ETag of a GET /accounts/{id} response, e.g. \"3\" with the quotes, or *."));
             }
+
+            ifMatch = new IfMatchCondition(Any: false, [.. tags.Where(t => !t.Weak).Select(t => t.Version)]);
         }
 
         string? key = null;
