@@ -5,6 +5,7 @@ using EventSourcing.Sqlite.Internal;
 using EventSourcing.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -35,7 +36,7 @@ public static class SqliteEventSourcingBuilderExtensions
         services.RemoveAll<SqliteOptions>();
         services.AddSingleton(options);
         services.RemoveAll<SqliteDatabaseProvider>();
-        services.AddSingleton(sp => new SqliteDatabaseProvider(sp.GetRequiredService<SqliteOptions>()));
+        services.AddSingleton(sp => new SqliteDatabaseProvider(sp.GetRequiredService<SqliteOptions>(), sp.GetService<ILoggerFactory>()?.CreateLogger("EventSourcing.Sqlite")));
 
         services.RemoveAll<SqliteEventStore>();
         services.AddSingleton(sp => new SqliteEventStore(
