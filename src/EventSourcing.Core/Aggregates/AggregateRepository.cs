@@ -90,7 +90,7 @@ public sealed partial class AggregateRepository<TAggregate>
 
     /// <summary>
     /// Runs a command: load, apply <paramref name="command"/>, save. On a concurrency conflict it waits a
-    /// short jittered back-off (<see cref="RepositoryOptions.RetryDelay"/>), reloads and reruns the command,
+    /// short jittered back-off (<see cref="RepositoryOptions.RetryDelay"/>, on the repository's <see cref="TimeProvider"/>), reloads and reruns the command,
     /// up to <see cref="RepositoryOptions.MaxConcurrencyRetries"/> times.
     /// </summary>
     /// <param name="streamId">The aggregate's stream.</param>
@@ -280,8 +280,9 @@ public sealed partial class AggregateRepository<TAggregate>
     }
 
     /// <summary>
-    /// The wait before rerun number <paramref name="attempt"/> (1 = the first rerun): "full jitter", a uniformly
-    /// random time between zero and <c>min(max, baseDelay × 2^(attempt − 1))</c>, so writers that collided spread out.
+    /// The wait before rerun number <paramref name="attempt"/> (1 = the first rerun), "equal jitter": with
+    /// <c>ceiling = min(max, baseDelay × 2^(attempt − 1))</c>, half the ceiling plus a uniformly random part of
+    /// the other half, so writers that collided spread out and every rerun still waits.
     /// </summary>
     internal static TimeSpan RetryDelay(int attempt, TimeSpan baseDelay, TimeSpan max)
     {
@@ -291,7 +292,7 @@ public sealed partial class AggregateRepository<TAggregate>
         }
 
         var ceiling = Math.Min(max.Ticks, baseDelay.Ticks * Math.Pow(2, Math.Min(attempt - 1, 30)));
-        return TimeSpan.FromTicks((long)(Random.Shared.NextDouble() * ceiling));
+        return TimeSpan.FromTicks((long)((ceiling / 2) + (Random.Shared.NextDouble() * ceiling / 2)));
     }
 
     private async Task<AppendResult?> SaveCoreAsync(StreamId streamId, TAggregate aggregate, Guid? commandId, EventMetadata? metadata, CancellationToken cancellationToken)

@@ -14,9 +14,9 @@ public sealed class RepositoryOptions
 
     /// <summary>
     /// The base of the back-off before a command is rerun after a conflict, 10 ms by default: before
-    /// rerun n the repository waits a random time between zero and
-    /// <c>min(<see cref="MaxRetryDelay"/>, RetryDelay × 2^(n − 1))</c> ("full jitter"), so writers that
-    /// collided do not collide again in lockstep. <see cref="TimeSpan.Zero"/> reruns at once.
+    /// rerun n the repository waits a random time between half and all of
+    /// <c>min(<see cref="MaxRetryDelay"/>, RetryDelay × 2^(n − 1))</c>, so writers that collided do not
+    /// collide again in lockstep. <see cref="TimeSpan.Zero"/> reruns at once.
     /// </summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(10);
 
