@@ -184,7 +184,7 @@ public sealed partial class NotificationTests(PostgresFixture fixture)
         var order = provider.GetServices<IHostedService>().Select(s => s.GetType().Name).ToArray();
         // Options are read when the host starts (the options pattern), so the service is always there, right
         // after the schema service; with EnableNotifications off its start does nothing.
-        Assert.Equal(["PostgresSchemaHostedService", "PostgresNotificationService", "ProjectionDaemon"], order);
+        Assert.Equal(["PostgresSchemaHostedService", "PostgresNotificationService", "ProjectionDaemon", "EventSourcingStartupLog"], order);
         Assert.Equal(enabled, provider.GetRequiredService<PostgresOptions>().EnableNotifications);
     }
 
