@@ -1,6 +1,7 @@
 using EventSourcing.Storage;
 using EventSourcing.Testing;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
@@ -48,4 +49,42 @@ public sealed class HostlessTests : IAsyncLifetime
         command.CommandText = "PRAGMA user_version";
         Assert.Equal((long)SqliteSchemaInitializer.LatestVersion, await command.ExecuteScalarAsync(Ct));
     }
+
+    [Fact]
+    public async Task UseSqlite_reads_its_options_from_a_configuration_section_or_from_services()
+    {
+        var file = Path.Combine(_database.Directory, "configured", "app.db");
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Events:FilePath"] = file,
+            ["Events:BusyTimeout"] = "00:00:05",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddEventSourcing(es => es
+            .UseJsonOptions(ConformanceJsonContext.Default.Options)
+            .AddEvent<Incremented>("incremented")
+            .UseSqlite(configuration.GetSection("Events")));
+        await using (var provider = services.BuildServiceProvider())
+        {
+            var options = provider.GetRequiredService<SqliteOptions>();
+            Assert.Equal((file, TimeSpan.FromSeconds(5)), (options.FilePath, options.BusyTimeout));
+            var result = await provider.GetRequiredService<IEventStore>().AppendAsync(TestData.NewStream(), ExpectedVersion.NoStream, [new EventData(new Incremented(1))], Ct);
+            Assert.Equal(1, result.NextExpectedVersion);
+        }
+
+        var fromServices = new ServiceCollection();
+        fromServices.AddSingleton(new AppPaths(file));
+        fromServices.AddEventSourcing(es => es.UseSqlite((sp, o) => o.FilePath = sp.GetRequiredService<AppPaths>().Database));
+        await using var second = fromServices.BuildServiceProvider();
+        Assert.Equal(file, second.GetRequiredService<SqliteOptions>().FilePath);
+
+        var bad = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Events:FilePath"] = file, ["Events:BusyTimeout"] = "soon" }).Build();
+        var badServices = new ServiceCollection();
+        badServices.AddEventSourcing(es => es.UseSqlite(bad.GetSection("Events")));
+        await using var third = badServices.BuildServiceProvider();
+        var error = Assert.Throws<ArgumentException>(third.GetRequiredService<SqliteOptions>);
+        Assert.Contains("'soon' at 'Events:BusyTimeout'", error.Message, StringComparison.Ordinal);
+    }
+
+    private sealed record AppPaths(string Database);
 }
