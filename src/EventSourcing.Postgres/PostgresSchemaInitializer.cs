@@ -51,8 +51,12 @@ public sealed class PostgresSchemaInitializer
     /// <param name="cancellationToken">Cancels the call; a script in progress rolls back.</param>
     /// <returns>A task that completes when the schema is at <see cref="LatestVersion"/>.</returns>
     /// <exception cref="EventStoreException">An applied script differs from this library's copy (checksum mismatch).</exception>
-    public async Task ApplyAsync(CancellationToken cancellationToken = default)
+    public Task ApplyAsync(CancellationToken cancellationToken = default) => ApplyCoreAsync(cancellationToken);
+
+    /// <summary>Applies the missing scripts; returns how many it applied.</summary>
+    internal async Task<int> ApplyCoreAsync(CancellationToken cancellationToken)
     {
+        var count = 0;
         var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
         var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -78,12 +82,14 @@ public sealed class PostgresSchemaInitializer
             record.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = script.Name });
             record.Parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = script.Checksum });
             await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            count++;
         }
 
         // After a restore or move into a cluster with a lower transaction counter, new log ids must
         // still sort after the stored ones: before any append, raise the log's offset if needed.
         await ExecuteAsync(connection, transaction, _sql.AlignLog, parameter: null, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return count;
     }
 
     /// <summary>

@@ -105,7 +105,7 @@ public sealed partial class SqliteEventStore : IEventStore, IAsyncDisposable
         }
 
         _disposed = true;
-        await _database.EnterWriterAsync(CancellationToken.None).ConfigureAwait(false);
+        await _database.EnterWriterUncheckedAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
             _writer?.Dispose();

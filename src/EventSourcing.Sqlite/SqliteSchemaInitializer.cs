@@ -45,7 +45,7 @@ public sealed class SqliteSchemaInitializer
             Directory.CreateDirectory(directory);
         }
 
-        var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _database.OpenUncheckedAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
         using (var wal = connection.CreateCommand())
         {
@@ -58,7 +58,7 @@ public sealed class SqliteSchemaInitializer
             }
         }
 
-        await _database.EnterWriterAsync(cancellationToken).ConfigureAwait(false);
+        await _database.EnterWriterUncheckedAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             using var transaction = await _database.BeginImmediateAsync(connection, cancellationToken).ConfigureAwait(false);

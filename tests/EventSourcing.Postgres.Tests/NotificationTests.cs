@@ -182,7 +182,10 @@ public sealed partial class NotificationTests(PostgresFixture fixture)
 
         await using var provider = services.BuildServiceProvider();
         var order = provider.GetServices<IHostedService>().Select(s => s.GetType().Name).ToArray();
-        Assert.Equal(enabled ? ["PostgresSchemaHostedService", "PostgresNotificationService", "ProjectionDaemon"] : ["PostgresSchemaHostedService", "ProjectionDaemon"], order);
+        // Options are read when the host starts (the options pattern), so the service is always there, right
+        // after the schema service; with EnableNotifications off its start does nothing.
+        Assert.Equal(["PostgresSchemaHostedService", "PostgresNotificationService", "ProjectionDaemon", "EventSourcingStartupLog"], order);
+        Assert.Equal(enabled, provider.GetRequiredService<PostgresOptions>().EnableNotifications);
     }
 
     [Theory]

@@ -24,7 +24,13 @@ public static class EventSourcingServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         var builder = new EventSourcingBuilder(services, new EventTypeRegistry(), new RepositoryOptions(), new ProjectionOptions());
-        services.AddSingleton(builder.Events);
+        // Handed out checked: every event type must serialize before the first one is stored (at host start, as
+        // the hosted services are built, or at the first use without a host).
+        services.AddSingleton(_ =>
+        {
+            builder.Events.ValidateSerialization();
+            return builder.Events;
+        });
         services.AddSingleton(builder.RepositoryOptions);
         services.AddSingleton(builder.ProjectionOptions);
         services.TryAddSingleton(TimeProvider.System);
@@ -60,6 +66,7 @@ public static class EventSourcingServiceCollectionExtensions
             sp.GetRequiredService<CommitNotifier>(),
             sp.GetRequiredService<TimeProvider>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ProjectionDaemon>(sp => sp.GetRequiredService<ProjectionDaemon>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, EventSourcingStartupLog>());
         services.TryAdd(ServiceDescriptor.Transient(typeof(AggregateRepository<>), typeof(AggregateRepository<>)));
         return builder;
     }

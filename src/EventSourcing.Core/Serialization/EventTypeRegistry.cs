@@ -224,7 +224,64 @@ public sealed partial class EventTypeRegistry
         return _byName.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(storedName, out entry!);
     }
 
+    /// <summary>How many CLR event types are registered.</summary>
+    internal int RegisteredTypeCount => _byType.Count;
+
     internal JsonTypeInfo TypeInfo(EventTypeEntry entry) => entry.TypeInfo ??= _options.GetTypeInfo(entry.ClrType!);
+
+    /// <summary>
+    /// Checks that the configured <see cref="JsonOptions"/> can write and read every registered event type,
+    /// before the first event is stored: each type's JSON metadata is built as appends and reads build it
+    /// (so a type the serializer cannot handle, or that a source-generated context lacks, fails here, not in
+    /// production on its first append). <c>AddEventSourcing</c> runs it when the container first hands out the
+    /// registry: at host start, or at the first use without a host. Freezes the registry.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">
+    /// Some types cannot be serialized; the message names each (stored name and CLR type) and the fix, e.g. for a
+    /// trimmed or native AOT app: <c>[JsonSerializable(typeof(T))]</c> on the context passed with
+    /// <c>es.UseJsonOptions(MyContext.Default.Options)</c>.
+    /// </exception>
+    public void ValidateSerialization()
+    {
+        Freeze();
+        var failures = new List<string>();
+        foreach (var entry in _byType.Values)
+        {
+            try
+            {
+                _ = TypeInfo(entry);
+                _ = GuardedTypeInfo(entry);
+            }
+            catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException or ArgumentException)
+            {
+                failures.Add(DescribeFailure(entry, ex));
+            }
+        }
+
+        if (failures.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"EventSourcing cannot serialize {failures.Count} registered event type(s) with the configured JSON options:\n - {string.Join("\n - ", failures)}");
+        }
+    }
+
+    private string DescribeFailure(EventTypeEntry entry, Exception error)
+    {
+        var type = entry.ClrType!.FullName ?? entry.ClrType.Name;
+        if (_options.TypeInfoResolver is null)
+        {
+            return $"'{entry.Name}' ({type}): reflection-based serialization is off (a trimmed or native AOT app) and no JSON type resolver is configured. " +
+                $"Declare a source-generated context with [JsonSerializable(typeof({entry.ClrType.Name}))] for every event type and pass it with es.UseJsonOptions(MyContext.Default.Options).";
+        }
+
+        if (error is NotSupportedException)
+        {
+            return $"'{entry.Name}' ({type}): the JSON type resolver ({_options.TypeInfoResolver.GetType().Name}) has no metadata for it. " +
+                $"Add [JsonSerializable(typeof({entry.ClrType.Name}))] to that JsonSerializerContext and pass it with es.UseJsonOptions(MyContext.Default.Options).";
+        }
+
+        return $"'{entry.Name}' ({type}): {error.Message}";
+    }
 
     /// <summary>
     /// Web defaults with reflection-based metadata where the application allows reflection; where it

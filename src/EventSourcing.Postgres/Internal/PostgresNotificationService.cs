@@ -66,6 +66,11 @@ internal sealed partial class PostgresNotificationService : IHostedService, IAsy
             throw new InvalidOperationException("The notification service is already started.");
         }
 
+        if (!_options.EnableNotifications)
+        {
+            return;
+        }
+
         // Taken here, not in the constructor: the schema service validates the options first, with its message.
         _sql = _services.GetRequiredService<PostgresBackend>().Sql;
         var stopping = new CancellationTokenSource();

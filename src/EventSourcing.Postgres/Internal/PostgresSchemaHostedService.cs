@@ -21,10 +21,8 @@ internal sealed class PostgresSchemaHostedService(PostgresOptions options, IServ
             }
         }
 
-        var initializer = services.GetRequiredService<PostgresSchemaInitializer>();
-        await (options.SchemaMode == SchemaMode.CreateOrUpdate
-            ? initializer.ApplyAsync(cancellationToken)
-            : initializer.VerifyAsync(cancellationToken)).ConfigureAwait(false);
+        // The same once-only step the stores run on first use without a host; it logs what it did.
+        await services.GetRequiredService<PostgresBackend>().EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -1,11 +1,14 @@
+using System.Globalization;
 using EventSourcing.Documents;
 using EventSourcing.Projections;
 using EventSourcing.Serialization;
 using EventSourcing.Sqlite;
 using EventSourcing.Sqlite.Internal;
 using EventSourcing.Storage;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -29,14 +32,61 @@ public static class SqliteEventSourcingBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configure);
-        var options = new SqliteOptions();
-        configure(options);
+        return UseSqliteCore(builder, (_, options) => configure(options));
+    }
 
+    /// <summary>
+    /// <see cref="UseSqlite(EventSourcingBuilder, Action{SqliteOptions})"/> with the options set from the
+    /// container's services when it is built (e.g. a path from <c>IConfiguration</c> or <c>IHostEnvironment</c>).
+    /// </summary>
+    /// <param name="builder">The EventSourcing builder.</param>
+    /// <param name="configure">Sets the options from the container's services.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static EventSourcingBuilder UseSqlite(this EventSourcingBuilder builder, Action<IServiceProvider, SqliteOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        return UseSqliteCore(builder, configure);
+    }
+
+    /// <summary>
+    /// <see cref="UseSqlite(EventSourcingBuilder, Action{SqliteOptions})"/> with the options read from a
+    /// configuration section: <c>FilePath</c>, <c>ConnectionString</c>, <c>BusyTimeout</c> (e.g. <c>00:00:30</c>).
+    /// </summary>
+    /// <param name="builder">The EventSourcing builder.</param>
+    /// <param name="configuration">The section.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    public static EventSourcingBuilder UseSqlite(this EventSourcingBuilder builder, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configuration);
+        return UseSqliteCore(builder, (_, options) =>
+        {
+            options.FilePath = configuration["FilePath"] is { Length: > 0 } path ? path : options.FilePath;
+            options.ConnectionString = configuration["ConnectionString"] is { Length: > 0 } connectionString ? connectionString : options.ConnectionString;
+            if (configuration["BusyTimeout"] is { Length: > 0 } busy)
+            {
+                options.BusyTimeout = TimeSpan.TryParse(busy, CultureInfo.InvariantCulture, out var timeout)
+                    ? timeout
+                    : throw new ArgumentException($"Configuration value '{busy}' at '{(configuration as IConfigurationSection)?.Path}:BusyTimeout' is not a valid TimeSpan.", nameof(configuration));
+            }
+        });
+    }
+
+    private static EventSourcingBuilder UseSqliteCore(EventSourcingBuilder builder, Action<IServiceProvider, SqliteOptions> configure)
+    {
         var services = builder.Services;
         services.RemoveAll<SqliteOptions>();
-        services.AddSingleton(options);
+        services.AddSingleton(sp =>
+        {
+            var options = new SqliteOptions();
+            configure(sp, options);
+            return options;
+        });
         services.RemoveAll<SqliteDatabaseProvider>();
-        services.AddSingleton(sp => new SqliteDatabaseProvider(sp.GetRequiredService<SqliteOptions>()));
+        services.AddSingleton(sp => new SqliteDatabaseProvider(sp.GetRequiredService<SqliteOptions>(), sp.GetService<ILoggerFactory>()?.CreateLogger("EventSourcing.Sqlite")));
 
         services.RemoveAll<SqliteEventStore>();
         services.AddSingleton(sp => new SqliteEventStore(

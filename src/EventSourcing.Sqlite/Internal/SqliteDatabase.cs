@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 
 namespace EventSourcing.Sqlite.Internal;
 
@@ -37,8 +38,66 @@ internal sealed class SqliteDatabase
 
     public int TimeoutSeconds { get; }
 
-    /// <summary>Opens a (pooled) connection with the backend's settings: busy timeout, synchronous=FULL.</summary>
+    /// <summary>
+    /// Set by the DI wiring: the first connection any store opens first applies the schema, once per
+    /// database, whether or not a host ever started. Stores built by their public constructors leave it
+    /// off: their caller runs <see cref="SqliteSchemaInitializer.ApplyAsync"/>.
+    /// </summary>
+    public bool EnsureSchemaOnFirstUse { get; init; }
+
+    /// <summary>Where start-up (the schema applied) is reported.</summary>
+    public ILogger? Logger { get; init; }
+
+    private readonly Lock _schemaGate = new();
+    private volatile bool _schemaReady;
+    private Task? _schemaPending;
+
+    /// <summary>Opens a (pooled) connection with the backend's settings, after the schema step when <see cref="EnsureSchemaOnFirstUse"/> is set.</summary>
     public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        if (EnsureSchemaOnFirstUse && !_schemaReady)
+        {
+            await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return await OpenUncheckedAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Applies the schema once: concurrent callers share one run; a failed run is retried by the next caller.</summary>
+    public Task EnsureSchemaAsync(CancellationToken cancellationToken)
+    {
+        if (_schemaReady)
+        {
+            return Task.CompletedTask;
+        }
+
+        Task pending;
+        lock (_schemaGate)
+        {
+            if (_schemaPending is null || _schemaPending.IsFaulted || _schemaPending.IsCanceled)
+            {
+                _schemaPending = Task.Run(
+                    async () =>
+                    {
+                        await new SqliteSchemaInitializer(this).ApplyAsync(CancellationToken.None).ConfigureAwait(false);
+                        if (Logger is not null)
+                        {
+                            SqliteLog.SchemaApplied(Logger, FullPath, SqliteSchemaInitializer.LatestVersion);
+                        }
+
+                        _schemaReady = true;
+                    },
+                    CancellationToken.None);
+            }
+
+            pending = _schemaPending;
+        }
+
+        return pending.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Opens a (pooled) connection with the backend's settings: busy timeout, synchronous=FULL.</summary>
+    public async Task<SqliteConnection> OpenUncheckedAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(ConnectionString);
         try
@@ -59,6 +118,19 @@ internal sealed class SqliteDatabase
     /// <summary>Waits for this process's turn to write to the file, at most <see cref="BusyTimeout"/>.</summary>
     /// <exception cref="EventStoreException">The turn did not come within the busy timeout.</exception>
     public async Task EnterWriterAsync(CancellationToken cancellationToken)
+    {
+        // Before taking the turn: applying the schema takes it too.
+        if (EnsureSchemaOnFirstUse && !_schemaReady)
+        {
+            await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await EnterWriterUncheckedAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits for this process's turn to write to the file, without the schema step (the initializer's and disposal's way in).</summary>
+    /// <exception cref="EventStoreException">The turn did not come within the busy timeout.</exception>
+    public async Task EnterWriterUncheckedAsync(CancellationToken cancellationToken)
     {
         if (!await _queue.WaitAsync(BusyTimeout, cancellationToken).ConfigureAwait(false))
         {

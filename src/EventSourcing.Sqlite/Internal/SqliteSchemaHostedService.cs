@@ -9,7 +9,7 @@ internal sealed class SqliteSchemaHostedService(SqliteOptions options, IServiceP
     public Task StartAsync(CancellationToken cancellationToken)
     {
         options.Validate();
-        return services.GetRequiredService<SqliteSchemaInitializer>().ApplyAsync(cancellationToken);
+        return services.GetRequiredService<SqliteDatabaseProvider>().Database.EnsureSchemaAsync(cancellationToken);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
