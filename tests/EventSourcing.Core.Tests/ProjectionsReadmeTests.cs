@@ -1,7 +1,6 @@
-// The README's first projection, compiled and run here so it cannot rot. Keep the two in sync.
+// The README's first projection, compiled and run here so it cannot rot. Keep the two in sync (the README test compiles the README's copy).
 #pragma warning disable xUnit1051 // the README code reads as an application would write it
 using EventSourcing.Aggregates;
-using EventSourcing.Core.Tests.QuickStart;
 using EventSourcing.Documents;
 using EventSourcing.Projections;
 using EventSourcing.Storage;
@@ -9,6 +8,26 @@ using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace EventSourcing.Core.Tests.ProjectionsReadme;
+
+// The README's example types (the README test's prelude declares the same ones).
+public sealed record Deposited(decimal Amount);
+public sealed record Withdrawn(decimal Amount);
+
+public sealed class Account : AggregateRoot
+{
+    public decimal Balance { get; private set; }
+
+    public void Deposit(decimal amount) => Raise(new Deposited(amount));
+
+    public void Withdraw(decimal amount) => Raise(new Withdrawn(amount));
+
+    protected override void Apply(object e) => Balance += e switch
+    {
+        Deposited d => d.Amount,
+        Withdrawn w => -w.Amount,
+        _ => 0m,
+    };
+}
 
 // --- README projections: begin ---
 public sealed class WalletSummary
@@ -38,15 +57,15 @@ public sealed class ProjectionsReadmeTests
             .AddEvent<Deposited>("deposited").AddEvent<Withdrawn>("withdrawn")
             .AddProjection<WalletSummaries>(ProjectionMode.Inline));
         await using var provider = services.BuildServiceProvider();
-        var wallets = provider.GetRequiredService<AggregateRepository<Wallet>>();
-        await wallets.ExecuteAsync(StreamId.From("wallet-1"), w => w.Deposit(100m));
+        var accounts = provider.GetRequiredService<AggregateRepository<Account>>();
+        await accounts.ExecuteAsync(StreamId.From("wallet-1"), a => a.Deposit(100m));
 
         var documents = provider.GetRequiredService<DocumentReader>();
         var summary = await documents.LoadAsync<WalletSummary>("wallet-1");   // Balance 100, Movements 1
         var page = await documents.ListAsync<WalletSummary>(after: null, limit: 50);
         // --- README projections (program): end ---
 
-        await wallets.ExecuteAsync(StreamId.From("wallet-1"), w => w.Withdraw(30m));
+        await accounts.ExecuteAsync(StreamId.From("wallet-1"), a => a.Withdraw(30m));
         var after = await documents.LoadAsync<WalletSummary>("wallet-1");
 
         Assert.Equal((100m, 1), (summary!.Balance, summary.Movements));
@@ -65,7 +84,7 @@ public sealed class ProjectionsReadmeTests
         await using var provider = services.BuildServiceProvider();
         var daemon = provider.GetRequiredService<ProjectionDaemon>();
         await daemon.StartAsync(TestContext.Current.CancellationToken);
-        var wallets = provider.GetRequiredService<AggregateRepository<Wallet>>();
+        var wallets = provider.GetRequiredService<AggregateRepository<Account>>();
         await wallets.ExecuteAsync(StreamId.From("wallet-2"), w => w.Deposit(5m));
         await wallets.ExecuteAsync(StreamId.From("wallet-2"), w => w.Deposit(7m));
         var head = await provider.GetRequiredService<IEventStore>().GetHeadPositionAsync(TestContext.Current.CancellationToken);

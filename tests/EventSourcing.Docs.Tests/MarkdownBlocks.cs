@@ -20,6 +20,9 @@ public enum SnippetKind
 /// <param name="Options">The comment's <c>name="value"</c> options (e.g. <c>expect</c>, <c>postgres-args</c>).</param>
 public sealed record CodeBlock(string File, int Line, string Code, SnippetKind Kind, IReadOnlyDictionary<string, string> Options)
 {
+    /// <summary>The C# block before this one in the same file, when this one is marked <c>continues="previous"</c>: it is compiled together with it (e.g. the types it declares).</summary>
+    public CodeBlock? Preceding { get; init; }
+
     /// <summary>"README.md:17": how tests and failure messages name the block.</summary>
     public string Id => $"{File}:{Line}";
 }
@@ -57,6 +60,7 @@ public static partial class MarkdownBlocks
     public static IEnumerable<CodeBlock> Parse(string file)
     {
         var lines = File.ReadAllLines(Path.Combine(RepositoryRoot, file));
+        CodeBlock? previous = null;
         for (var i = 0; i < lines.Length; i++)
         {
             var fence = Fence().Match(lines[i]);
@@ -75,7 +79,15 @@ public static partial class MarkdownBlocks
             if (language is "csharp" or "cs" or "c#")
             {
                 var (kind, options) = Annotation(lines, i, file);
-                yield return new CodeBlock(file, i + 2, string.Join('\n', lines[(i + 1)..end]), kind, options);
+                var continues = options.TryGetValue("continues", out var what) && what == "previous";
+                if (continues && previous is null)
+                {
+                    throw new InvalidOperationException($"{file}:{i + 1}: continues=\"previous\" on the first C# block of the file.");
+                }
+
+                var block = new CodeBlock(file, i + 2, string.Join('\n', lines[(i + 1)..end]), kind, options) { Preceding = continues ? previous : null };
+                previous = block;
+                yield return block;
             }
 
             i = end;

@@ -10,6 +10,8 @@
 //   namespaces; the variables `services`, `builder` (a WebApplicationBuilder), `app`, `provider`,
 //   `configuration`, `connectionString`, `registry`; the example types `Deposited`, `Withdrawn`, `Account`
 //   and `MyJsonContext`. A fragment may hold statements (top-level) and type declarations.
+//   `<!-- snippet: fragment continues="previous" -->` compiles a fragment together with the C# block before it
+//   in the same file (e.g. a usage block with the types the block above declares).
 // - `<!-- snippet: program expect="text" postgres-args="..." -->` marks a complete Program.cs: it is compiled
 //   alone, with only the implicit usings of a new console project, then run in memory (no arguments) and its
 //   console output must contain `expect`. With `postgres-args`, it runs a second time with those arguments, in

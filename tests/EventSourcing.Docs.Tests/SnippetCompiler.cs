@@ -29,6 +29,7 @@ public static class SnippetCompiler
         global using System.Text.Json;
         global using EventSourcing;
         global using EventSourcing.Aggregates;
+        global using EventSourcing.Documents;
         global using EventSourcing.Postgres;
         global using EventSourcing.Projections;
         global using EventSourcing.Serialization;
@@ -86,6 +87,11 @@ public static class SnippetCompiler
         var parse = new CSharpParseOptions(LanguageVersion.Latest);
         var code = CSharpSyntaxTree.ParseText(block.Code, parse, path: block.File);
         var trees = new List<SyntaxTree> { CSharpSyntaxTree.ParseText(ImplicitUsings, parse, path: "<implicit usings>"), code };
+        if (block.Preceding is { } preceding)
+        {
+            trees.Add(CSharpSyntaxTree.ParseText(preceding.Code, parse, path: preceding.File));
+        }
+
         if (block.Kind == SnippetKind.Fragment)
         {
             trees.Add(CSharpSyntaxTree.ParseText(FragmentPrelude, parse, path: "<fragment prelude>"));
