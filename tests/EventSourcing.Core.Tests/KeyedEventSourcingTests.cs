@@ -20,15 +20,15 @@ public sealed class KeyedEventSourcingTests
         services.AddKeyedEventSourcing("b", es => es.UseJsonOptions(ConformanceJsonContext.Default.Options).AddEvent<Incremented>("incremented").AddEvent<Noted>("noted"));
         await using var provider = services.BuildServiceProvider();
 
-        await AssertIndependentAsync(provider, "a", "b");
+        var stream = await KeyedStoreChecks.AssertIndependentAsync(provider, "a", "b");
 
         // Each key has its own registry, options and snapshot store; the default store's registry is not theirs.
         Assert.Equal("noted", provider.GetRequiredKeyedService<EventTypeRegistry>("a").GetName(typeof(Noted)));
         Assert.ThrowsAny<Exception>(() => provider.GetRequiredService<EventTypeRegistry>().GetName(typeof(Noted)));
         Assert.NotSame(provider.GetRequiredKeyedService<ISnapshotStore>("a"), provider.GetRequiredKeyedService<ISnapshotStore>("b"));
-        Assert.Equal(1, (await provider.GetRequiredKeyedService<ISnapshotStore>("a").LoadAsync(new StreamId("counter-keyed"), TestContext.Current.CancellationToken))!.Version);
-        Assert.Null(await provider.GetRequiredKeyedService<ISnapshotStore>("b").LoadAsync(new StreamId("counter-keyed"), TestContext.Current.CancellationToken));
-        Assert.Null(await provider.GetRequiredService<ISnapshotStore>().LoadAsync(new StreamId("counter-keyed"), TestContext.Current.CancellationToken));
+        Assert.Equal(1, (await provider.GetRequiredKeyedService<ISnapshotStore>("a").LoadAsync(stream, TestContext.Current.CancellationToken))!.Version);
+        Assert.Null(await provider.GetRequiredKeyedService<ISnapshotStore>("b").LoadAsync(stream, TestContext.Current.CancellationToken));
+        Assert.Null(await provider.GetRequiredService<ISnapshotStore>().LoadAsync(stream, TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -73,42 +73,6 @@ public sealed class KeyedEventSourcingTests
         var error = Assert.Throws<InvalidOperationException>(() => services.AddKeyedEventSourcing("audit"));
 
         Assert.Contains("'audit'", error.Message, StringComparison.Ordinal);
-    }
-
-    /// <summary>
-    /// An append through the keyed repository of <paramref name="first"/> is seen there and nowhere else (not in
-    /// <paramref name="second"/>, not in the default store when there is one), and the other way round.
-    /// </summary>
-    internal static async Task AssertIndependentAsync(IServiceProvider provider, object first, object second)
-    {
-        var ct = TestContext.Current.CancellationToken;
-        var stream = new StreamId("counter-keyed");
-        var inFirst = provider.GetRequiredKeyedService<AggregateRepository<Counter>>(first);
-        var inSecond = provider.GetRequiredKeyedService<AggregateRepository<Counter>>(second);
-        var inDefault = provider.GetService<AggregateRepository<Counter>>();
-
-        await inFirst.ExecuteAsync(stream, c => c.Increment(5), cancellationToken: ct);
-
-        Assert.Equal(5, (await inFirst.LoadAsync(stream, ct)).Total);
-        Assert.Equal(0, (await inSecond.LoadAsync(stream, ct)).Version);
-        Assert.Equal(0, await provider.GetRequiredKeyedService<IEventStore>(second).GetStreamVersionAsync(stream, ct));
-        if (inDefault is not null)
-        {
-            Assert.Equal(0, (await inDefault.LoadAsync(stream, ct)).Version);
-        }
-
-        await inSecond.ExecuteAsync(stream, c => { c.Increment(1); c.Increment(2); }, cancellationToken: ct);
-        if (inDefault is not null)
-        {
-            await inDefault.ExecuteAsync(stream, c => c.Increment(7), cancellationToken: ct);
-            Assert.Equal(7, (await provider.GetRequiredService<AggregateRepository<Counter>>().LoadAsync(stream, ct)).Total);
-        }
-
-        Assert.Equal(5, (await inFirst.LoadAsync(stream, ct)).Total);
-        Assert.Equal(3, (await inSecond.LoadAsync(stream, ct)).Total);
-        Assert.Equal(1, await provider.GetRequiredKeyedService<IEventStore>(first).GetStreamVersionAsync(stream, ct));
-        Assert.Equal(2, await provider.GetRequiredKeyedService<IEventStore>(second).GetStreamVersionAsync(stream, ct));
-        Assert.NotSame(provider.GetRequiredKeyedService<IEventStore>(first), provider.GetRequiredKeyedService<IEventStore>(second));
     }
 
     private sealed class FixedClock : TimeProvider
