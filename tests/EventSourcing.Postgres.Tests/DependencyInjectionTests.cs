@@ -181,14 +181,21 @@ public sealed class DependencyInjectionTests(PostgresFixture fixture)
             .UsePostgres(pg => (pg.ConnectionString, pg.Schema) = (fixture.ConnectionString, first)));
         services.AddKeyedEventSourcing("b", es => es.UseJsonOptions(ConformanceJsonContext.Default.Options).AddEvent<Incremented>("incremented").AddEvent<Noted>("noted")
             .UseNpgsqlDataSource(pg => pg.Schema = second, serviceKey: "app-db"));
-        await using var provider = services.BuildServiceProvider();
+        ISnapshotStore snapshotsOfA;
+        await using (var provider = services.BuildServiceProvider())
+        {
+            var stream = await KeyedStoreChecks.AssertIndependentAsync(provider, "a", "b");
 
-        var stream = await KeyedStoreChecks.AssertIndependentAsync(provider, "a", "b");
+            Assert.IsType<PostgresEventStore>(provider.GetRequiredKeyedService<IEventStore>("a"));
+            Assert.IsType<PostgresSnapshotStore>(provider.GetRequiredKeyedService<ISnapshotStore>("b"));
+            snapshotsOfA = provider.GetRequiredKeyedService<ISnapshotStore>("a");
+            Assert.Null(await snapshotsOfA.LoadAsync(stream, Ct));
+            // Each schema holds its own store's events only (the default store wrote one event, "a" one, "b" two).
+            Assert.Equal((1L, 2L, 1L), (await CountAsync(first, stream), await CountAsync(second, stream), await CountAsync(third, stream)));
+        }
 
-        Assert.IsType<PostgresEventStore>(provider.GetRequiredKeyedService<IEventStore>("a"));
-        Assert.IsType<PostgresSnapshotStore>(provider.GetRequiredKeyedService<ISnapshotStore>("b"));
-        // Each schema holds its own store's events only (the default store wrote one event, "a" one, "b" two).
-        Assert.Equal((1L, 2L, 1L), (await CountAsync(first, stream), await CountAsync(second, stream), await CountAsync(third, stream)));
+        // The keyed store's own container, with the data source it built from its connection string, went with the application's.
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => snapshotsOfA.LoadAsync(StreamId.From("after-dispose"), Ct).AsTask());
     }
 
     private async Task<long> CountAsync(string schema, StreamId stream)
