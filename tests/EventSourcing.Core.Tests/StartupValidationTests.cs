@@ -1,3 +1,4 @@
+using System.Text.Json;
 using EventSourcing.Serialization;
 using EventSourcing.Storage;
 using EventSourcing.Testing;
@@ -29,6 +30,37 @@ public sealed class StartupValidationTests
         Assert.Contains("[JsonSerializable(typeof(MissingFromContext))]", error.Message, StringComparison.Ordinal);
         Assert.Contains("es.UseJsonOptions(MyContext.Default.Options)", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("'incremented'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Options_whose_resolver_is_a_context_lacking_a_type_name_it_and_the_fix_through_AddEventSourcing()
+    {
+        // Options of the application's own making (not the context's Options), with a source-generated context as resolver.
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web) { TypeInfoResolver = ConformanceJsonContext.Default };
+        var services = new ServiceCollection();
+        services.AddEventSourcing(es => es.UseJsonOptions(options).AddEvent<Incremented>("incremented").AddEvent<MissingFromContext>("missing"));
+        using var provider = services.BuildServiceProvider();
+
+        var error = Assert.Throws<InvalidOperationException>(provider.GetRequiredService<EventTypeRegistry>);
+
+        Assert.Contains("'missing' (EventSourcing.Core.Tests.StartupValidationTests+MissingFromContext): the JSON type resolver (ConformanceJsonContext) has no metadata for it.", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Add [JsonSerializable(typeof(MissingFromContext))] to that JsonSerializerContext and pass it with es.UseJsonOptions(MyContext.Default.Options).", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("'incremented'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Options_without_a_resolver_as_in_a_trimmed_or_AOT_app_name_every_type_and_the_fix()
+    {
+        var registry = new EventTypeRegistry(new JsonSerializerOptions(JsonSerializerDefaults.Web) { TypeInfoResolver = null });
+        registry.Register<Incremented>("incremented");
+        registry.Register<MissingFromContext>("missing");
+
+        var error = Assert.Throws<InvalidOperationException>(registry.ValidateSerialization);
+
+        Assert.Contains("cannot serialize 2 registered event type(s)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'incremented' (EventSourcing.Testing.Incremented): reflection-based serialization is off (a trimmed or native AOT app) and no JSON type resolver is configured.", error.Message, StringComparison.Ordinal);
+        Assert.Contains("[JsonSerializable(typeof(MissingFromContext))]", error.Message, StringComparison.Ordinal);
+        Assert.Contains("es.UseJsonOptions(MyContext.Default.Options)", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

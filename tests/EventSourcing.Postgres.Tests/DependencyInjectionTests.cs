@@ -168,4 +168,41 @@ public sealed class DependencyInjectionTests(PostgresFixture fixture)
             await service.StartAsync(Ct);
         }
     }
+
+    [Fact]
+    public async Task Two_keyed_stores_in_two_schemas_and_the_default_one_are_independent_without_a_host()
+    {
+        var (first, second, third) = (PostgresFixture.NewSchemaName("keyed_a"), PostgresFixture.NewSchemaName("keyed_b"), PostgresFixture.NewSchemaName("keyed_default"));
+        var services = new ServiceCollection();
+        services.AddNpgsqlDataSource(fixture.ConnectionString, serviceKey: "app-db");
+        services.AddEventSourcing(es => es.UseJsonOptions(ConformanceJsonContext.Default.Options).AddEvent<Incremented>("incremented").AddEvent<Noted>("noted")
+            .UsePostgres(pg => (pg.ConnectionString, pg.Schema) = (fixture.ConnectionString, third)));
+        services.AddKeyedEventSourcing("a", es => es.UseJsonOptions(ConformanceJsonContext.Default.Options).AddEvent<Incremented>("incremented").AddEvent<Noted>("noted")
+            .UsePostgres(pg => (pg.ConnectionString, pg.Schema) = (fixture.ConnectionString, first)));
+        services.AddKeyedEventSourcing("b", es => es.UseJsonOptions(ConformanceJsonContext.Default.Options).AddEvent<Incremented>("incremented").AddEvent<Noted>("noted")
+            .UseNpgsqlDataSource(pg => pg.Schema = second, serviceKey: "app-db"));
+        ISnapshotStore snapshotsOfA;
+        await using (var provider = services.BuildServiceProvider())
+        {
+            var stream = await KeyedStoreChecks.AssertIndependentAsync(provider, "a", "b");
+
+            Assert.IsType<PostgresEventStore>(provider.GetRequiredKeyedService<IEventStore>("a"));
+            Assert.IsType<PostgresSnapshotStore>(provider.GetRequiredKeyedService<ISnapshotStore>("b"));
+            snapshotsOfA = provider.GetRequiredKeyedService<ISnapshotStore>("a");
+            Assert.Null(await snapshotsOfA.LoadAsync(stream, Ct));
+            // Each schema holds its own store's events only (the default store wrote one event, "a" one, "b" two).
+            Assert.Equal((1L, 2L, 1L), (await CountAsync(first, stream), await CountAsync(second, stream), await CountAsync(third, stream)));
+        }
+
+        // The keyed store's own container, with the data source it built from its connection string, went with the application's.
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => snapshotsOfA.LoadAsync(StreamId.From("after-dispose"), Ct).AsTask());
+    }
+
+    private async Task<long> CountAsync(string schema, StreamId stream)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(fixture.ConnectionString);
+        await using var command = dataSource.CreateCommand($"SELECT count(*) FROM {schema}.events WHERE stream_id = $1");
+        command.Parameters.AddWithValue(stream.Value);
+        return (long)(await command.ExecuteScalarAsync(Ct))!;
+    }
 }

@@ -87,4 +87,35 @@ public sealed class HostlessTests : IAsyncLifetime
     }
 
     private sealed record AppPaths(string Database);
+
+    [Fact]
+    public async Task Two_keyed_stores_in_two_files_and_the_default_one_are_independent_without_a_host()
+    {
+        var (first, second, third) = (Path.Combine(_database.Directory, "keyed", "a.db"), Path.Combine(_database.Directory, "keyed", "b.db"), Path.Combine(_database.Directory, "keyed", "default.db"));
+        var services = new ServiceCollection();
+        services.AddEventSourcing(es => es.UseJsonOptions(ConformanceJsonContext.Default.Options).AddEvent<Incremented>("incremented").AddEvent<Noted>("noted").UseSqlite(o => o.FilePath = third));
+        services.AddKeyedEventSourcing("a", es => es.UseJsonOptions(ConformanceJsonContext.Default.Options).AddEvent<Incremented>("incremented").AddEvent<Noted>("noted").UseSqlite(o => o.FilePath = first));
+        services.AddKeyedEventSourcing("b", es => es.UseJsonOptions(ConformanceJsonContext.Default.Options).AddEvent<Incremented>("incremented").AddEvent<Noted>("noted").UseSqlite(o => o.FilePath = second));
+        StreamId stream;
+        await using (var provider = services.BuildServiceProvider())
+        {
+            stream = await KeyedStoreChecks.AssertIndependentAsync(provider, "a", "b");
+            Assert.IsType<SqliteEventStore>(provider.GetRequiredKeyedService<IEventStore>("a"));
+            Assert.IsType<SqliteSnapshotStore>(provider.GetRequiredKeyedService<ISnapshotStore>("b"));
+        }
+
+        // Each file holds its own store's events only (the default store wrote one event, "a" one, "b" two).
+        SqliteConnection.ClearAllPools();
+        Assert.Equal((1L, 2L, 1L), (await CountAsync(first, stream), await CountAsync(second, stream), await CountAsync(third, stream)));
+    }
+
+    private static async Task<long> CountAsync(string file, StreamId stream)
+    {
+        await using var connection = new SqliteConnection($"Data Source={file}");
+        await connection.OpenAsync(Ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM events WHERE stream_id = $stream";
+        command.Parameters.AddWithValue("$stream", stream.Value);
+        return (long)(await command.ExecuteScalarAsync(Ct))!;
+    }
 }

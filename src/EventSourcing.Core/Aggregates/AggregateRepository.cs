@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using EventSourcing.Serialization;
 using EventSourcing.Storage;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -28,14 +29,17 @@ public sealed partial class AggregateRepository<TAggregate>
     // The store's one-round-trip snapshot read; dropped once it says it cannot read our snapshot store.
     private ISnapshotTailReader? _tailReader;
 
-    /// <summary>Creates a repository.</summary>
+    /// <summary>
+    /// Creates a repository. Resolved from a container under a key (<c>AddKeyedEventSourcing</c>), it takes the
+    /// store, registry, snapshot store and options registered under the same key.
+    /// </summary>
     /// <param name="store">The event store.</param>
     /// <param name="registry">The registry (its JSON options serialize snapshots).</param>
     /// <param name="snapshots">The snapshot store; null disables snapshots.</param>
     /// <param name="options">Snapshot policy and retries; defaults when null.</param>
     /// <param name="logger">Where ignored snapshots and failed snapshot writes are reported.</param>
     /// <param name="timeProvider">The clock for snapshot timestamps; the system clock when null.</param>
-    public AggregateRepository(IEventStore store, EventTypeRegistry registry, ISnapshotStore? snapshots = null, RepositoryOptions? options = null, ILogger<AggregateRepository<TAggregate>>? logger = null, TimeProvider? timeProvider = null)
+    public AggregateRepository([FromKeyedServices] IEventStore store, [FromKeyedServices] EventTypeRegistry registry, [FromKeyedServices] ISnapshotStore? snapshots = null, [FromKeyedServices] RepositoryOptions? options = null, ILogger<AggregateRepository<TAggregate>>? logger = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(registry);

@@ -11,8 +11,9 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Configures EventSourcing: event types, JSON options, repositories, and the backend.</summary>
 public sealed class EventSourcingBuilder
 {
-    internal EventSourcingBuilder(IServiceCollection services, EventTypeRegistry registry, RepositoryOptions repositoryOptions, ProjectionOptions projectionOptions)
+    internal EventSourcingBuilder(IServiceCollection services, EventTypeRegistry registry, RepositoryOptions repositoryOptions, ProjectionOptions projectionOptions, object? serviceKey = null)
     {
+        ServiceKey = serviceKey;
         Services = services;
         Events = registry;
         RepositoryOptions = repositoryOptions;
@@ -21,6 +22,15 @@ public sealed class EventSourcingBuilder
 
     /// <summary>The service collection being configured; backends add their services to it.</summary>
     public IServiceCollection Services { get; }
+
+    /// <summary>
+    /// The key of a store added by <see cref="EventSourcingServiceCollectionExtensions.AddKeyedEventSourcing"/>;
+    /// null for the default store of <c>AddEventSourcing</c>.
+    /// </summary>
+    public object? ServiceKey { get; }
+
+    /// <summary>The application's services a keyed store's own container takes over (see <see cref="UseApplicationService"/>).</summary>
+    internal List<(Type Type, object? Key)> SharedApplicationServices { get; } = [];
 
     /// <summary>The event type registry.</summary>
     public EventTypeRegistry Events { get; }
@@ -69,9 +79,11 @@ public sealed class EventSourcingBuilder
     /// <typeparam name="TProjection">The projection type.</typeparam>
     /// <param name="mode">When it runs.</param>
     /// <returns>This builder.</returns>
+    /// <exception cref="NotSupportedException">An async projection on a keyed store (keyed stores do not run async projections yet).</exception>
     public EventSourcingBuilder AddProjection<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TProjection>(ProjectionMode mode)
         where TProjection : class, IProjection
     {
+        RefuseAsyncWhenKeyed(mode, typeof(TProjection).Name);
         Services.TryAddSingleton<TProjection>();
         Services.AddSingleton(new ProjectionRegistration(mode, static sp => sp.GetRequiredService<TProjection>()));
         return this;
@@ -81,9 +93,11 @@ public sealed class EventSourcingBuilder
     /// <param name="projection">The projection.</param>
     /// <param name="mode">When it runs.</param>
     /// <returns>This builder.</returns>
+    /// <exception cref="NotSupportedException">An async projection on a keyed store (keyed stores do not run async projections yet).</exception>
     public EventSourcingBuilder AddProjection(IProjection projection, ProjectionMode mode)
     {
         ArgumentNullException.ThrowIfNull(projection);
+        RefuseAsyncWhenKeyed(mode, projection.Name);
         Services.AddSingleton(new ProjectionRegistration(mode, _ => projection));
         return this;
     }
@@ -111,11 +125,44 @@ public sealed class EventSourcingBuilder
     /// <param name="eventTypes">The registered event type names it handles.</param>
     /// <param name="handler">The handler.</param>
     /// <returns>This builder.</returns>
+    /// <exception cref="NotSupportedException">On a keyed store (keyed stores do not run subscriptions yet).</exception>
     public EventSourcingBuilder AddSubscription(string name, IReadOnlyCollection<string> eventTypes, Func<EventEnvelope, CancellationToken, ValueTask> handler)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(eventTypes);
         ArgumentNullException.ThrowIfNull(handler);
         return AddProjection(new DelegateProjection(name, eventTypes, handler), ProjectionMode.Async);
+    }
+
+    /// <summary>
+    /// Backend SPI: a keyed store (<see cref="EventSourcingServiceCollectionExtensions.AddKeyedEventSourcing"/>)
+    /// builds its services in a container of its own, which sees the application's logger factory,
+    /// <see cref="TimeProvider"/>, configuration and host environment; this makes one more service of the
+    /// application's container (e.g. a data source registered by the application) resolvable there, as the
+    /// same instance, which the keyed store never disposes. Does nothing on the default store, which
+    /// shares the application's container.
+    /// </summary>
+    /// <param name="serviceType">The service type.</param>
+    /// <param name="serviceKey">The key of a keyed registration; null for the unkeyed one.</param>
+    /// <returns>This builder.</returns>
+    public EventSourcingBuilder UseApplicationService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        if (ServiceKey is not null)
+        {
+            SharedApplicationServices.Add((serviceType, serviceKey));
+        }
+
+        return this;
+    }
+
+    private void RefuseAsyncWhenKeyed(ProjectionMode mode, string name)
+    {
+        if (ServiceKey is not null && mode == ProjectionMode.Async)
+        {
+            throw new NotSupportedException(
+                $"Async projection or subscription '{name}' cannot be added to the keyed event store '{ServiceKey}': keyed stores (AddKeyedEventSourcing) do not run async projections or subscriptions yet. " +
+                "Add it to the default store (AddEventSourcing), or make it inline (ProjectionMode.Inline).");
+        }
     }
 }

@@ -23,7 +23,56 @@ public static class EventSourcingServiceCollectionExtensions
     public static EventSourcingBuilder AddEventSourcing(this IServiceCollection services, Action<EventSourcingBuilder>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var builder = new EventSourcingBuilder(services, new EventTypeRegistry(), new RepositoryOptions(), new ProjectionOptions());
+        return AddEventSourcing(services, configure, serviceKey: null);
+    }
+
+    /// <summary>
+    /// Adds a second (third, …) store beside the default one, under <paramref name="serviceKey"/>: its own event
+    /// types, JSON options, snapshot policy and backend (e.g. another PostgreSQL schema or data source, another
+    /// SQLite file). The container gets, under that key, <see cref="IEventStore"/>, <see cref="ISnapshotStore"/>,
+    /// <see cref="EventTypeRegistry"/>, <see cref="RepositoryOptions"/>, <see cref="IDocumentStore"/>,
+    /// <see cref="DocumentReader"/> and <see cref="AggregateRepository{TAggregate}"/> (inject them with
+    /// <c>[FromKeyedServices(key)]</c> or resolve them with <c>GetRequiredKeyedService</c>). The store's services
+    /// live in a container of their own, made on first use and disposed with the application's; it sees the
+    /// application's logger factory, <see cref="TimeProvider"/>, configuration and host environment. The schema
+    /// is applied on first use. Inline projections run; async projections and subscriptions are refused
+    /// (<see cref="NotSupportedException"/>): keyed stores do not run a projection daemon yet.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="serviceKey">The store's key, e.g. <c>"audit"</c>.</param>
+    /// <param name="configure">Registers event types and picks the backend.</param>
+    /// <returns>The builder, to chain more configuration.</returns>
+    /// <exception cref="InvalidOperationException">A store is already added under this key.</exception>
+    public static EventSourcingBuilder AddKeyedEventSourcing(this IServiceCollection services, object serviceKey, Action<EventSourcingBuilder>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(serviceKey);
+        if (services.Any(d => d.IsKeyedService && d.ServiceType == typeof(KeyedEventSourcingContainer) && Equals(d.ServiceKey, serviceKey)))
+        {
+            throw new InvalidOperationException($"An event store is already added under the key '{serviceKey}'.");
+        }
+
+        var own = new ServiceCollection();
+        var builder = AddEventSourcing(own, configure, serviceKey);
+        services.AddKeyedSingleton(serviceKey, (sp, _) => new KeyedEventSourcingContainer(own, builder.SharedApplicationServices, sp));
+        Forward<IEventStore>(services, serviceKey);
+        Forward<ISnapshotStore>(services, serviceKey);
+        Forward<EventTypeRegistry>(services, serviceKey);
+        Forward<RepositoryOptions>(services, serviceKey);
+        Forward<IDocumentStore>(services, serviceKey);
+        Forward<DocumentReader>(services, serviceKey);
+        // Its constructor takes the store, registry, snapshots and options under the key it is resolved with.
+        services.Add(ServiceDescriptor.KeyedTransient(typeof(AggregateRepository<>), serviceKey, typeof(AggregateRepository<>)));
+        return builder;
+    }
+
+    private static void Forward<TService>(IServiceCollection services, object serviceKey)
+        where TService : class =>
+        services.AddKeyedSingleton(serviceKey, static (sp, key) => sp.GetRequiredKeyedService<KeyedEventSourcingContainer>(key).Services.GetRequiredService<TService>());
+
+    private static EventSourcingBuilder AddEventSourcing(IServiceCollection services, Action<EventSourcingBuilder>? configure, object? serviceKey)
+    {
+        var builder = new EventSourcingBuilder(services, new EventTypeRegistry(), new RepositoryOptions(), new ProjectionOptions(), serviceKey);
         // Handed out checked: every event type must serialize before the first one is stored (at host start, as
         // the hosted services are built, or at the first use without a host).
         services.AddSingleton(_ =>

@@ -98,6 +98,8 @@ public static class PostgresEventSourcingBuilderExtensions
     public static EventSourcingBuilder UseNpgsqlDataSource(this EventSourcingBuilder builder, Action<PostgresOptions>? configure = null, object? serviceKey = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        // A keyed store (AddKeyedEventSourcing) takes the application's data source into its own container.
+        builder.UseApplicationService(typeof(NpgsqlDataSource), serviceKey);
         return builder.UsePostgres((sp, options) =>
         {
             options.DataSource = serviceKey is null ? sp.GetRequiredService<NpgsqlDataSource>() : sp.GetRequiredKeyedService<NpgsqlDataSource>(serviceKey);
