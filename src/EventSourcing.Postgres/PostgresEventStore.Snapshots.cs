@@ -12,9 +12,7 @@ public sealed partial class PostgresEventStore : ISnapshotTailReader
     /// </remarks>
     public async ValueTask<SnapshotTail?> ReadSnapshotTailAsync(ISnapshotStore snapshots, StreamId streamId, long toVersion, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(snapshots);
-        AppendGuard.ValidateStreamId(streamId);
-        ArgumentOutOfRangeException.ThrowIfLessThan(toVersion, 1);
+        SnapshotGuard.ValidateTailRead(snapshots, streamId, toVersion);
         ThrowIfDisposed();
         if (snapshots is not PostgresSnapshotStore { Backend: var theirs }
             || !ReferenceEquals(theirs.DataSource, _backend.DataSource)

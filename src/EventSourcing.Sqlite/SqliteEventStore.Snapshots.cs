@@ -13,9 +13,7 @@ public sealed partial class SqliteEventStore : ISnapshotTailReader
     /// </remarks>
     public async ValueTask<SnapshotTail?> ReadSnapshotTailAsync(ISnapshotStore snapshots, StreamId streamId, long toVersion, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(snapshots);
-        AppendGuard.ValidateStreamId(streamId);
-        ArgumentOutOfRangeException.ThrowIfLessThan(toVersion, 1);
+        SnapshotGuard.ValidateTailRead(snapshots, streamId, toVersion);
         ThrowIfDisposed();
         if (snapshots is not SqliteSnapshotStore { Database.FullPath: var path } || !string.Equals(path, _database.FullPath, StringComparison.Ordinal))
         {

@@ -14,9 +14,7 @@ public sealed partial class InMemoryEventStore : ISnapshotTailReader
     /// </remarks>
     public async ValueTask<SnapshotTail?> ReadSnapshotTailAsync(ISnapshotStore snapshots, StreamId streamId, long toVersion, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(snapshots);
-        streamId.EnsureValid();
-        ArgumentOutOfRangeException.ThrowIfLessThan(toVersion, 1);
+        SnapshotGuard.ValidateTailRead(snapshots, streamId, toVersion);
         if (snapshots is not InMemorySnapshotStore)
         {
             return null;

@@ -16,6 +16,20 @@ public static class SnapshotGuard
         ArgumentException.ThrowIfNullOrWhiteSpace(snapshot.StateType, nameof(snapshot));
     }
 
+    /// <summary>Validates the arguments of <see cref="ISnapshotTailReader.ReadSnapshotTailAsync"/>.</summary>
+    /// <param name="snapshots">The snapshot store asked about.</param>
+    /// <param name="streamId">The stream.</param>
+    /// <param name="toVersion">The version to read up to.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="snapshots"/> is null.</exception>
+    /// <exception cref="ArgumentException">The stream id is default or invalid.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="toVersion"/> is below 1.</exception>
+    public static void ValidateTailRead(ISnapshotStore snapshots, StreamId streamId, long toVersion)
+    {
+        ArgumentNullException.ThrowIfNull(snapshots);
+        streamId.EnsureValid();
+        ArgumentOutOfRangeException.ThrowIfLessThan(toVersion, 1);
+    }
+
     /// <summary>A newer snapshot replaces an older one; a snapshot of another schema version always replaces.</summary>
     /// <param name="existing">The stored snapshot.</param>
     /// <param name="candidate">The one being saved.</param>
