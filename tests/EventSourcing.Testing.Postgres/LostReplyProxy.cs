@@ -140,6 +140,9 @@ public sealed class LostReplyProxy : IAsyncDisposable
         var held = new MemoryStream();
         var holding = false;
         var completed = false;
+        // Until the connection's first ReadyForQuery the exchange is the start-up (authentication needs the
+        // client's answers): holding it would deadlock the new connection until its connect timeout.
+        var started = false;
         try
         {
             while (true)
@@ -168,7 +171,7 @@ public sealed class LostReplyProxy : IAsyncDisposable
                     }
 
                     var type = (char)buffer[offset];
-                    if (!holding && Volatile.Read(ref _armed) > 0)
+                    if (!holding && started && Volatile.Read(ref _armed) > 0)
                     {
                         // Armed: from here the exchange is held until its ReadyForQuery.
                         await SendAllAsync(client, buffer.AsMemory(forwardFrom, offset - forwardFrom)).ConfigureAwait(false);
@@ -199,6 +202,7 @@ public sealed class LostReplyProxy : IAsyncDisposable
                         }
                     }
 
+                    started |= type == 'Z';
                     offset += size;
                 }
 
