@@ -243,6 +243,60 @@ public abstract class ObservabilityConformance
     }
 
     [Fact]
+    public async Task A_projections_lag_in_events_is_what_it_has_read_and_not_projected()
+    {
+        using var recorder = Record();
+        var (events, _, projections) = await CreateBackendAsync(TestData.NewRegistry());
+        var name = "otel-lag-" + Guid.NewGuid().ToString("N");
+        var entered = new SemaphoreSlim(0);
+        var release = new SemaphoreSlim(0);
+        var projection = new TotalsProjection(name)
+        {
+            BeforeApply = async (_, ct) =>
+            {
+                entered.Release();
+                await release.WaitAsync(ct);
+            },
+        };
+        var last = await events.AppendAsync(TestData.NewStream(), ExpectedVersion.NoStream, TestData.Increments(6), Ct);
+
+        double Lag()
+        {
+            recorder.Collect();
+            var lag = recorder.Measurements("eventsourcing.projection.lag.events", "eventsourcing.projection.name", name)[^1];
+            Assert.Equal("{event}", lag.Unit);
+            return lag.Value;
+        }
+
+        var daemon = new ProjectionDaemon(events, projections, [projection], new ProjectionOptions { BatchSize = 4, PollInterval = TimeSpan.FromMilliseconds(50) });
+        await daemon.StartAsync(Ct);
+        try
+        {
+            // Six events behind, batches of four: the first read comes back full, so the daemon knows of
+            // four (a lower bound: it has not read further).
+            await entered.WaitAsync(Ct);
+            Assert.Equal(4, Lag());
+
+            // The second read comes back short of a batch: it reached the head, the two left are exact.
+            release.Release(4);
+            for (var i = 0; i < 4; i++)
+            {
+                await entered.WaitAsync(Ct);
+            }
+
+            Assert.Equal(2, Lag());
+            release.Release(2);
+            await daemon.WaitForPositionAsync(name, last.Position, Ct);
+            Assert.Equal(0, Lag());
+        }
+        finally
+        {
+            release.Release(100);
+            await daemon.StopAsync(Ct);
+        }
+    }
+
+    [Fact]
     public async Task A_rebuild_is_one_trace_with_its_batches_as_children()
     {
         using var recorder = Record();

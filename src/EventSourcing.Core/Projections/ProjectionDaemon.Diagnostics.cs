@@ -28,10 +28,16 @@ public sealed partial class ProjectionDaemon
         "{event}",
         "Events projected by a running projection since its daemon started (its rate is the throughput).");
 
+    private static readonly ObservableGauge<long> LagEvents = CoreInstruments.Meter.CreateObservableGauge(
+        "eventsourcing.projection.lag.events",
+        () => Observe(static (_, runner) => runner.PendingEvents()),
+        "{event}",
+        "Events of the projection's types this node has read from the log and not projected yet: exact when its last read reached the head of the log, a lower bound while it catches up in full batches; 0 when caught up.");
+
     private static void Register(ProjectionDaemon daemon, bool started)
     {
         // Touch the instruments so they are published before the first collection.
-        _ = (LagSeconds, Projected);
+        _ = (LagSeconds, Projected, LagEvents);
         lock (Started)
         {
             if (started)
@@ -81,5 +87,55 @@ public sealed partial class ProjectionDaemon
         }
 
         return activity;
+    }
+
+    /// <summary>What the runner knows of its lag in events, without I/O.</summary>
+    private sealed partial class Runner
+    {
+        private List<EventEnvelope>? _lastRead;
+
+        /// <summary>The last batch the runner read from the log (never changed after the read; positions ascend).</summary>
+        public List<EventEnvelope>? LastRead
+        {
+            get => Volatile.Read(ref _lastRead);
+            set => Volatile.Write(ref _lastRead, value);
+        }
+
+        /// <summary>
+        /// The events of the last read after the committed checkpoint, while this node runs the projection
+        /// (or it stopped on a failure): every event of its types up to the head when that read came back
+        /// short of a batch, the first batch of more when it was full. 0 otherwise.
+        /// </summary>
+        public long PendingEvents()
+        {
+            var status = Status;
+            if (LastRead is not { Count: > 0 } batch || status.State is not (ProjectionState.CatchingUp or ProjectionState.Live or ProjectionState.Faulted))
+            {
+                return 0;
+            }
+
+            if (status.Checkpoint is not { } checkpoint)
+            {
+                return batch.Count;
+            }
+
+            // The first event after the checkpoint (binary search: a batch is in log order).
+            var low = 0;
+            var high = batch.Count;
+            while (low < high)
+            {
+                var middle = (low + high) >>> 1;
+                if (batch[middle].Position <= checkpoint)
+                {
+                    low = middle + 1;
+                }
+                else
+                {
+                    high = middle;
+                }
+            }
+
+            return batch.Count - low;
+        }
     }
 }

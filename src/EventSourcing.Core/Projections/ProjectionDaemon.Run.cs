@@ -140,6 +140,7 @@ public sealed partial class ProjectionDaemon
             var batch = await ReadBatchAsync(runner, from, stopping).ConfigureAwait(false);
             var complete = batch.Count < runner.Settings.BatchSize;
             runner.OldestPending = batch.Count > 0 ? batch[0].Timestamp : null;
+            runner.LastRead = batch;
             nearHead = complete;
             GlobalPosition? end = complete && head is { } h && h > (batch.Count > 0 ? batch[^1].Position : from) ? h : null;
             if (batch.Count == 0 && head is null)

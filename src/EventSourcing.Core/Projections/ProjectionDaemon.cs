@@ -255,7 +255,7 @@ public sealed partial class ProjectionDaemon : IHostedService, IAsyncDisposable
     }
 
     /// <summary>One projection's loop and its observable status.</summary>
-    private sealed class Runner(IProjection projection, HashSet<string> types, ProjectionSettings settings)
+    private sealed partial class Runner(IProjection projection, HashSet<string> types, ProjectionSettings settings)
     {
         private readonly Lock _statusGate = new();
         private TaskCompletionSource _progressed = new(TaskCreationOptions.RunContinuationsAsynchronously);
