@@ -186,6 +186,7 @@ def main():
     w("")
 
     alternating(w)
+    telemetry_overhead(w)
 
     # Contention: throughput of successful appends and conflicts.
     conflicts = {r["Method"]: r for r in side_csv("contention-conflicts.csv")}
@@ -431,6 +432,39 @@ def chart(lengths, curve):
     svg.append("</svg>")
     with open(os.path.join(RESULTS, "load-vs-length.svg"), "w", encoding="utf-8") as f:
         f.write("\n".join(svg) + "\n")
+
+
+def telemetry_overhead(w):
+    """Issue 12: append and load with nobody listening vs a listener recording everything (TelemetryOverheadBenchmarks)."""
+    path = os.path.join(RESULTS, "TelemetryOverheadBenchmarks-report.csv")
+    if not os.path.exists(path):
+        return
+    times = {}
+    with open(path, newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            t = number(row.get("Median [ns]"))
+            times[(row["Method"], row.get("Listening", "").strip().lower())] = t if t is not None else number(row.get("Mean [ns]"))
+    guard = times.get(("NoListenerGuard", "false"))
+    w("### Telemetry overhead (issue 12)")
+    w("")
+    w("Each operation with nobody listening and with a listener that samples every activity (all tags) and records "
+      "every measurement. **With none**: the instrumentation left on the path while nobody listens is the guard "
+      f"(`NoListenerGuard`, {fmt_time(guard)}: `StoreInstruments.IsObserved` plus the metadata's trace check), as a share of "
+      "the operation. **With one**: listener time ÷ no-listener time − 1.")
+    w("")
+    w("| Operation | No listener | Listener | with none (guard share) | target | | with one | target | |")
+    w("|---|---:|---:|---:|---:|---|---:|---:|---|")
+    for method, label in (("InMemoryAppend", "In-memory append (1 event)"), ("InMemoryLoad", "In-memory load (1,000 events)"),
+                          ("PostgresAppend", "PostgreSQL append (1 event)"), ("PostgresLoad", "PostgreSQL load (1,000 events)")):
+        off, on = times.get((method, "false")), times.get((method, "true"))
+        if off is None and on is None:
+            continue
+        none_share = ratio(guard, off)
+        one = None if ratio(on, off) is None else ratio(on, off) - 1
+        pct = lambda v: "n/a" if v is None else f"{v * 100:.1f}%"
+        w(f"| {label} | {fmt_time(off)} | {fmt_time(on)} | {pct(none_share)} | ≤ 2% | {verdict(none_share, 0.02, False)} | "
+          f"{pct(one)} | ≤ 10% | {verdict(one, 0.10, False)} |")
+    w("")
 
 
 def update_readme():

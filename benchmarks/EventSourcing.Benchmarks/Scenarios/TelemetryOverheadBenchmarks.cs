@@ -6,6 +6,7 @@ using EventSourcing.Benchmarks.Domain;
 using EventSourcing.Benchmarks.Infrastructure;
 using EventSourcing.Benchmarks.Systems;
 using EventSourcing.InMemory;
+using EventSourcing.Serialization;
 
 namespace EventSourcing.Benchmarks.Scenarios;
 
@@ -27,6 +28,12 @@ public class TelemetryOverheadBenchmarks
     private ActivityListener? _activities;
     private MeterListener? _meters;
     private long _recorded;
+
+    // The same guard the stores run, on a source and meter nobody listens to (whatever Listening says): the
+    // whole of what the instrumentation adds to an append or a load while nobody listens.
+    private static readonly ActivitySource GuardSource = new("TelemetryOverhead.Guard");
+    private static readonly Meter GuardMeter = new("TelemetryOverhead.Guard");
+    private static readonly StoreInstruments Guard = new(GuardSource, GuardMeter, "memory");
 
     /// <summary>Whether a listener records everything the library emits.</summary>
     [Params(false, true)]
@@ -94,6 +101,15 @@ public class TelemetryOverheadBenchmarks
     /// <returns>The balance.</returns>
     [Benchmark]
     public async Task<decimal> InMemoryLoad() => (await _memoryRepository.LoadAsync(StreamId.From(LoadStream))).Balance;
+
+    /// <summary>
+    /// What instrumentation costs an append or a load while nobody listens: the guard that picks the
+    /// uninstrumented path (<see cref="StoreInstruments.IsObserved"/>; a load checks the same kind of flags) and
+    /// the metadata's trace check (no current activity: nothing added). Compare it with the operations' times.
+    /// </summary>
+    /// <returns>Whether anything would be recorded (false).</returns>
+    [Benchmark]
+    public bool NoListenerGuard() => Guard.IsObserved || MetadataJson.Serialize(EventMetadata.Empty) is not null;
 
     /// <summary>One event to a new stream on PostgreSQL.</summary>
     /// <returns>The result.</returns>

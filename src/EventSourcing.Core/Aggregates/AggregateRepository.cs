@@ -136,7 +136,13 @@ public sealed partial class AggregateRepository<TAggregate>
         (await LoadCoreAsync(streamId, toVersion, asOf, cancellationToken, watch: Guid.Empty).ConfigureAwait(false)).Aggregate;
 
     /// <summary>Loads the aggregate; also says where the replay started and whether it met the event <paramref name="watch"/>.</summary>
-    private async Task<Loaded> LoadCoreAsync(StreamId streamId, long toVersion, DateTimeOffset? asOf, CancellationToken cancellationToken, Guid watch)
+    private Task<Loaded> LoadCoreAsync(StreamId streamId, long toVersion, DateTimeOffset? asOf, CancellationToken cancellationToken, Guid watch) =>
+        RepositoryInstruments.LoadObserved
+            ? LoadObservedAsync(streamId, toVersion, asOf, cancellationToken, watch)
+            : LoadUninstrumentedAsync(streamId, toVersion, asOf, cancellationToken, watch);
+
+    /// <summary>The load with its activity and metrics; only taken while someone listens.</summary>
+    private async Task<Loaded> LoadObservedAsync(StreamId streamId, long toVersion, DateTimeOffset? asOf, CancellationToken cancellationToken, Guid watch)
     {
         streamId.EnsureValid();
         using var activity = RepositoryInstruments.Start(RepositoryInstruments.LoadActivity, streamId, AggregateType);
@@ -146,13 +152,13 @@ public sealed partial class AggregateRepository<TAggregate>
             var loaded = await LoadUninstrumentedAsync(streamId, toVersion, asOf, cancellationToken, watch).ConfigureAwait(false);
             var replayed = loaded.Aggregate.Version - loaded.ReplayedFrom + 1;
             var fromSnapshot = loaded.ReplayedFrom > 1;
-            var tags = new TagList { { RepositoryInstruments.AggregateTypeTag, AggregateType }, { RepositoryInstruments.FromSnapshotTag, fromSnapshot } };
+            var tags = new TagList { { RepositoryInstruments.AggregateTypeTag, AggregateType }, { RepositoryInstruments.FromSnapshotTag, RepositoryInstruments.Box(fromSnapshot) } };
             RepositoryInstruments.LoadDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
             RepositoryInstruments.LoadEvents.Record(replayed, tags);
             if (activity is not null)
             {
                 activity.SetTag(StoreInstruments.Tags.EventCount, replayed);
-                activity.SetTag(RepositoryInstruments.FromSnapshotTag, fromSnapshot);
+                activity.SetTag(RepositoryInstruments.FromSnapshotTag, RepositoryInstruments.Box(fromSnapshot));
                 activity.SetTag(StoreInstruments.Tags.StreamVersion, loaded.Aggregate.Version);
             }
 
@@ -167,6 +173,7 @@ public sealed partial class AggregateRepository<TAggregate>
 
     private async Task<Loaded> LoadUninstrumentedAsync(StreamId streamId, long toVersion, DateTimeOffset? asOf, CancellationToken cancellationToken, Guid watch)
     {
+        streamId.EnsureValid();
         var aggregate = new TAggregate();
         var from = 1L;
         var replaceSnapshot = false;

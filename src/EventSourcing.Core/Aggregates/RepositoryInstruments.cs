@@ -22,7 +22,16 @@ internal static class RepositoryInstruments
     public static readonly Counter<long> SnapshotHits = CoreInstruments.Meter.CreateCounter<long>("eventsourcing.snapshot.hits", "{load}", "Aggregate loads that started from a snapshot.");
     public static readonly Counter<long> SnapshotMisses = CoreInstruments.Meter.CreateCounter<long>("eventsourcing.snapshot.misses", "{load}", "Aggregate loads of a snapshot-enabled aggregate that found no usable snapshot.");
 
+    private static readonly object True = true;
+    private static readonly object False = false;
+
     public static ActivitySource Source => CoreInstruments.Source;
+
+    /// <summary>True when a listener wants loads: their activity, duration or replayed events (cheap; checked per load).</summary>
+    public static bool LoadObserved => Source.HasListeners() || LoadDuration.Enabled || LoadEvents.Enabled;
+
+    /// <summary>A bool tag value without a new box per measurement.</summary>
+    public static object Box(bool value) => value ? True : False;
 
     public static Activity? Start(string name, StreamId streamId, string aggregateType)
     {

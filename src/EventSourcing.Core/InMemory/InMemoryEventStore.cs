@@ -238,11 +238,11 @@ public sealed partial class InMemoryEventStore : IEventStore
     }
 
     /// <summary>
-    /// The metadata readers will get: read back from its serialized form (which refuses lone surrogates),
-    /// with read-only headers, so it can be shared by every read and the appender's dictionary is not kept.
+    /// The metadata readers will get: what reading back its serialized form gives (lone surrogates refused,
+    /// the current trace added), copied without the JSON, with read-only headers, so it can be shared by
+    /// every read and the appender's dictionary is not kept.
     /// </summary>
-    private static EventMetadata CopyOf(EventMetadata metadata) =>
-        MetadataJson.Serialize(metadata) is { } json ? MetadataJson.Deserialize(json) : EventMetadata.Empty;
+    private static EventMetadata CopyOf(EventMetadata metadata) => MetadataJson.Stored(metadata);
 
     /// <inheritdoc />
     public IAsyncEnumerable<EventEnvelope> ReadStreamAsync(StreamId streamId, long fromVersion = 1, long maxCount = long.MaxValue, CancellationToken cancellationToken = default)

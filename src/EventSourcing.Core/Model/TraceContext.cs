@@ -10,24 +10,17 @@ namespace EventSourcing;
 /// </summary>
 internal static class TraceContext
 {
-    /// <summary>The metadata to store: <paramref name="metadata"/>, plus the current trace when there is one to add.</summary>
-    public static EventMetadata Stamp(EventMetadata metadata)
+    /// <summary>
+    /// The <see cref="EventSourcingDiagnostics.TraceParentHeader"/> value to add to the stored metadata: the
+    /// current activity's W3C id, or null when there is none or the metadata has its own.
+    /// </summary>
+    public static string? ParentToAdd(EventMetadata metadata)
     {
         var current = Activity.Current;
-        if (current is null || current.IdFormat != ActivityIdFormat.W3C || current.Id is not { } id
-            || metadata.Headers.ContainsKey(EventSourcingDiagnostics.TraceParentHeader))
-        {
-            return metadata;
-        }
-
-        var headers = new Dictionary<string, string>(metadata.Headers.Count + 1, StringComparer.Ordinal);
-        foreach (var (key, value) in metadata.Headers)
-        {
-            headers[key] = value;
-        }
-
-        headers[EventSourcingDiagnostics.TraceParentHeader] = id;
-        return metadata with { Headers = headers.AsReadOnly() };
+        return current is null || current.IdFormat != ActivityIdFormat.W3C || current.Id is not { } id
+            || metadata.Headers.ContainsKey(EventSourcingDiagnostics.TraceParentHeader)
+            ? null
+            : id;
     }
 
     /// <summary>Links to the distinct traces the events carry, at most <paramref name="max"/>.</summary>

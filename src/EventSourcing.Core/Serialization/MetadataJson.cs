@@ -22,21 +22,14 @@ public static class MetadataJson
     /// <exception cref="ArgumentException">A string of the metadata holds a lone UTF-16 surrogate.</exception>
     public static byte[]? Serialize(EventMetadata metadata)
     {
-        metadata = TraceContext.Stamp(metadata);
-        if (metadata.IsEmpty)
+        ArgumentNullException.ThrowIfNull(metadata);
+        var traceParent = TraceContext.ParentToAdd(metadata);
+        if (metadata.IsEmpty && traceParent is null)
         {
             return null;
         }
 
-        // The writer would store a lone surrogate as U+FFFD: refuse it instead, as for event payloads.
-        LoneSurrogates.ThrowIfAny(metadata.CorrelationId, "events", "The correlation id");
-        LoneSurrogates.ThrowIfAny(metadata.CausationId, "events", "The causation id");
-        foreach (var (key, value) in metadata.Headers)
-        {
-            LoneSurrogates.ThrowIfAny(key, "events", "A header name");
-            LoneSurrogates.ThrowIfAny(value, "events", $"Header '{key}'");
-        }
-
+        Validate(metadata);
         var buffer = new ArrayBufferWriter<byte>(128);
         using (var writer = new Utf8JsonWriter(buffer))
         {
@@ -51,12 +44,17 @@ public static class MetadataJson
                 writer.WriteString(Causation, metadata.CausationId);
             }
 
-            if (metadata.Headers.Count > 0)
+            if (metadata.Headers.Count > 0 || traceParent is not null)
             {
                 writer.WriteStartObject(HeadersName);
                 foreach (var (key, value) in metadata.Headers)
                 {
                     writer.WriteString(key, value);
+                }
+
+                if (traceParent is not null)
+                {
+                    writer.WriteString(EventSourcingDiagnostics.TraceParentHeader, traceParent);
                 }
 
                 writer.WriteEndObject();
@@ -66,6 +64,40 @@ public static class MetadataJson
         }
 
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// What <see cref="Deserialize"/> of <see cref="Serialize"/> returns (the current trace added, null header
+    /// values read as empty, the same refusals), without the JSON: the in-memory store keeps this copy.
+    /// </summary>
+    internal static EventMetadata Stored(EventMetadata metadata)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        var traceParent = TraceContext.ParentToAdd(metadata);
+        if (metadata.IsEmpty && traceParent is null)
+        {
+            return EventMetadata.Empty;
+        }
+
+        Validate(metadata);
+        var count = metadata.Headers.Count + (traceParent is null ? 0 : 1);
+        if (count == 0)
+        {
+            return new EventMetadata { CorrelationId = metadata.CorrelationId, CausationId = metadata.CausationId };
+        }
+
+        var headers = new Dictionary<string, string>(count);
+        foreach (var (key, value) in metadata.Headers)
+        {
+            headers[key] = value ?? string.Empty;
+        }
+
+        if (traceParent is not null)
+        {
+            headers[EventSourcingDiagnostics.TraceParentHeader] = traceParent;
+        }
+
+        return new EventMetadata { CorrelationId = metadata.CorrelationId, CausationId = metadata.CausationId, Headers = new ReadOnlyDictionary<string, string>(headers) };
     }
 
     /// <summary>Reads metadata written by <see cref="Serialize"/>; empty input is empty metadata.</summary>
@@ -121,6 +153,18 @@ public static class MetadataJson
             // Read-only, so a reader cannot change what the next reader of a shared instance sees.
             Headers = headers is null ? EventMetadata.Empty.Headers : new ReadOnlyDictionary<string, string>(headers),
         };
+    }
+
+    /// <summary>The writer would store a lone surrogate as U+FFFD: refuse it instead, as for event payloads.</summary>
+    private static void Validate(EventMetadata metadata)
+    {
+        LoneSurrogates.ThrowIfAny(metadata.CorrelationId, "events", "The correlation id");
+        LoneSurrogates.ThrowIfAny(metadata.CausationId, "events", "The causation id");
+        foreach (var (key, value) in metadata.Headers)
+        {
+            LoneSurrogates.ThrowIfAny(key, "events", "A header name");
+            LoneSurrogates.ThrowIfAny(value, "events", $"Header '{key}'");
+        }
     }
 
     private static void Expect(ref Utf8JsonReader reader, JsonTokenType token)
