@@ -59,6 +59,15 @@ public sealed class HorizonAgeTests(PostgresFixture fixture)
         await monitor.SampleAsync(Ct);
         Assert.Equal(0, gauge.Read());
 
+        // Another store's monitor on the same server: still one measurement (the horizon is the server's).
+        await using (var other = new PostgresHorizonMonitor(() => fixture.DataSource, clock) { Interval = TimeSpan.FromHours(1) })
+        {
+            await other.StartAsync(Ct);
+            await other.SampleAsync(Ct);
+            Assert.Equal(0, other.Current);
+            Assert.Equal(0, gauge.Read()); // Read asserts a single measurement
+        }
+
         await monitor.StopAsync(Ct);
         Assert.Null(gauge.Read()); // a stopped monitor reports nothing
     }

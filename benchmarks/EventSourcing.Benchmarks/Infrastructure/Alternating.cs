@@ -19,7 +19,7 @@ namespace EventSourcing.Benchmarks.Infrastructure;
 public static class Alternating
 {
     /// <summary>One system's operation in a scenario: its setup and one call (worth <c>Ops</c> operations).</summary>
-    private sealed record Case(string System, Func<Task> Setup, Func<Task> Call, int Ops);
+    private sealed record Case(string System, Func<Task> Setup, Func<Task> Call, int Ops, Action? Enter = null);
 
     private sealed record Scenario(string Name, bool Writes, Case[] Cases);
 
@@ -69,6 +69,7 @@ public static class Alternating
     /// <summary>Calls <paramref name="c"/> for about <paramref name="time"/> (at least twice); operations per second.</summary>
     private static async Task<double> RunForAsync(Case c, TimeSpan time)
     {
+        c.Enter?.Invoke();
         var started = Stopwatch.GetTimestamp();
         long ops = 0;
         var calls = 0;
@@ -125,6 +126,17 @@ public static class Alternating
                 new("Ours", async () => { await filler.SetupOursAsync(); await snap.SetupOursAsync(); }, () => snap.Ours(), 1),
                 new("RawNpgsql", snap.SetupRawAsync, () => snap.RawNpgsql(), 1),
                 new("Marten", snap.SetupMartenAsync, () => snap.Marten(), 1),
+            ]);
+        }
+
+        // Issue 12: the same operation with nobody listening and with a listener recording everything,
+        // the listener switched on and off between slices.
+        foreach (var scenario in TelemetryOverheadBenchmarks.AlternatingScenarios())
+        {
+            var (name, setup, call, ops, bench) = scenario;
+            yield return new Scenario(name, name.Contains("Append", StringComparison.Ordinal), [
+                new("NoListener", setup, call, ops, () => bench.SetListening(false)),
+                new("Listener", () => Task.CompletedTask, call, ops, () => bench.SetListening(true)),
             ]);
         }
     }

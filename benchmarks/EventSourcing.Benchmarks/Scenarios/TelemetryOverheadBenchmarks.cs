@@ -121,6 +121,45 @@ public class TelemetryOverheadBenchmarks
     [Benchmark]
     public async Task<decimal> PostgresLoad() => (await _ours.Repository.LoadAsync(StreamId.From(LoadStream))).Balance;
 
+    /// <summary>
+    /// The scenarios of the alternating run (<c>--alternate --only Telemetry</c>): each operation, the listener
+    /// switched on and off between slices (<see cref="SetListening"/>). In-memory appends run 100 per call.
+    /// </summary>
+    /// <returns>(name, setup, call, operations per call, the instance to switch).</returns>
+    public static IEnumerable<(string Name, Func<Task> Setup, Func<Task> Call, int Ops, TelemetryOverheadBenchmarks Bench)> AlternatingScenarios()
+    {
+        var memory = new TelemetryOverheadBenchmarks();
+        yield return ("TelemetryInMemoryAppend", memory.SetupInMemoryAsync, async () =>
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                await memory.InMemoryAppend();
+            }
+        }, 100, memory);
+        yield return ("TelemetryInMemoryLoad", memory.SetupInMemoryAsync, () => memory.InMemoryLoad(), 1, memory);
+        var postgres = new TelemetryOverheadBenchmarks();
+        yield return ("TelemetryPostgresAppend", postgres.SetupOursAsync, async () => await postgres.PostgresAppend(), 1, postgres);
+        yield return ("TelemetryPostgresLoad", postgres.SetupOursAsync, () => postgres.PostgresLoad(), 1, postgres);
+    }
+
+    /// <summary>Starts or stops the listener that records everything.</summary>
+    /// <param name="on">True to listen.</param>
+    public void SetListening(bool on)
+    {
+        if (on)
+        {
+            Listening = true;
+            Listen();
+            return;
+        }
+
+        _activities?.Dispose();
+        _meters?.Dispose();
+        _activities = null;
+        _meters = null;
+        Listening = false;
+    }
+
     private void Listen()
     {
         if (!Listening || _activities is not null)
