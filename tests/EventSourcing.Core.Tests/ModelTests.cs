@@ -100,4 +100,41 @@ public sealed class ModelTests
         Assert.Same(EventMetadata.Empty, MetadataJson.Deserialize([]));
         Assert.Equal("x", MetadataJson.Deserialize("{\"future\":{\"a\":[1]},\"correlationId\":\"x\"}"u8).CorrelationId);
     }
+
+    [Fact]
+    public void The_in_memory_stores_copy_of_metadata_is_what_its_serialized_form_reads_back_as()
+    {
+        var many = Enumerable.Range(0, SmallHeaders.MaxCount + 2).ToDictionary(i => "h" + i, i => i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        EventMetadata[] cases =
+        [
+            EventMetadata.Empty,
+            new() { CorrelationId = "c" },
+            new() { CausationId = "k", Headers = new Dictionary<string, string> { ["user"] = "zoë", ["empty"] = null! } },
+            new() { Headers = new Dictionary<string, string> { ["traceparent"] = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" } },
+            new() { Headers = many },
+        ];
+        using var source = new System.Diagnostics.ActivitySource("ModelTests.Metadata");
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = s => s == source,
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllData,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        foreach (var traced in new[] { false, true })
+        {
+            using var activity = traced ? source.StartActivity("append") : null;
+            foreach (var metadata in cases)
+            {
+                var json = MetadataJson.Serialize(metadata);
+                var expected = json is null ? EventMetadata.Empty : MetadataJson.Deserialize(json);
+                var stored = MetadataJson.Stored(metadata);
+                Assert.Equal(expected, stored);
+                Assert.Equal(expected.Headers.ToList(), stored.Headers.ToList()); // same order too
+                Assert.False(stored.Headers is IDictionary<string, string> { IsReadOnly: false });
+                Assert.Equal(traced && !metadata.Headers.ContainsKey("traceparent") ? activity!.Id : metadata.Headers.GetValueOrDefault("traceparent"), stored.Headers.GetValueOrDefault("traceparent"));
+            }
+        }
+
+        Assert.Throws<ArgumentException>(() => MetadataJson.Stored(new EventMetadata { CorrelationId = "\ud800" }));
+    }
 }

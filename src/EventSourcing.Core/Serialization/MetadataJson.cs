@@ -86,18 +86,41 @@ public static class MetadataJson
             return new EventMetadata { CorrelationId = metadata.CorrelationId, CausationId = metadata.CausationId };
         }
 
-        var headers = new Dictionary<string, string>(count);
-        foreach (var (key, value) in metadata.Headers)
+        IReadOnlyDictionary<string, string> stored;
+        if (count <= SmallHeaders.MaxCount)
         {
-            headers[key] = value ?? string.Empty;
+            // Keys are unique (they come from a dictionary, and the trace only when its key is absent).
+            var entries = new KeyValuePair<string, string>[count];
+            var i = 0;
+            foreach (var (key, value) in metadata.Headers)
+            {
+                entries[i++] = new(key, value ?? string.Empty);
+            }
+
+            if (traceParent is not null)
+            {
+                entries[i] = new(EventSourcingDiagnostics.TraceParentHeader, traceParent);
+            }
+
+            stored = new SmallHeaders(entries);
+        }
+        else
+        {
+            var headers = new Dictionary<string, string>(count);
+            foreach (var (key, value) in metadata.Headers)
+            {
+                headers[key] = value ?? string.Empty;
+            }
+
+            if (traceParent is not null)
+            {
+                headers[EventSourcingDiagnostics.TraceParentHeader] = traceParent;
+            }
+
+            stored = new ReadOnlyDictionary<string, string>(headers);
         }
 
-        if (traceParent is not null)
-        {
-            headers[EventSourcingDiagnostics.TraceParentHeader] = traceParent;
-        }
-
-        return new EventMetadata { CorrelationId = metadata.CorrelationId, CausationId = metadata.CausationId, Headers = new ReadOnlyDictionary<string, string>(headers) };
+        return new EventMetadata { CorrelationId = metadata.CorrelationId, CausationId = metadata.CausationId, Headers = stored };
     }
 
     /// <summary>Reads metadata written by <see cref="Serialize"/>; empty input is empty metadata.</summary>
