@@ -183,8 +183,9 @@ public sealed partial class NotificationTests(PostgresFixture fixture)
         await using var provider = services.BuildServiceProvider();
         var order = provider.GetServices<IHostedService>().Select(s => s.GetType().Name).ToArray();
         // Options are read when the host starts (the options pattern), so the service is always there, right
-        // after the schema service; with EnableNotifications off its start does nothing.
-        Assert.Equal(["PostgresSchemaHostedService", "PostgresNotificationService", "ProjectionDaemon", "EventSourcingStartupLog"], order);
+        // after the schema service; with EnableNotifications off its start does nothing. The horizon monitor
+        // follows (it runs no statement until a listener enables its gauge).
+        Assert.Equal(["PostgresSchemaHostedService", "PostgresNotificationService", "PostgresHorizonMonitor", "ProjectionDaemon", "EventSourcingStartupLog"], order);
         Assert.Equal(enabled, provider.GetRequiredService<PostgresOptions>().EnableNotifications);
     }
 

@@ -185,13 +185,13 @@ public static class PostgresEventSourcingBuilderExtensions
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, PostgresSchemaHostedService>());
         services.Insert(1, ServiceDescriptor.Singleton<IHostedService, PostgresNotificationService>());
 
-        // Samples the global log's horizon for eventsourcing.global_log.horizon.age, only while a listener enables it.
-        // The data source provider is resolved first, so it is disposed after the monitor.
-        services.AddSingleton<IHostedService>(sp =>
+        // Third: the monitor that samples the global log's horizon for eventsourcing.global_log.horizon.age, only
+        // while a listener enables it. The data source provider is resolved first, so it is disposed after the monitor.
+        services.Insert(2, ServiceDescriptor.Singleton<IHostedService>(sp =>
         {
             var provider = sp.GetRequiredService<PostgresDataSourceProvider>();
             return new PostgresHorizonMonitor(() => provider.DataSource, sp.GetService<TimeProvider>(), sp.GetService<ILoggerFactory>()?.CreateLogger("EventSourcing.Postgres"));
-        });
+        }));
         return options;
     }
 }
