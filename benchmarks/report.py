@@ -285,6 +285,8 @@ def main():
         w("")
         chart(lengths, curve)
 
+    scaling(w)
+
     w("Full BenchmarkDotNet reports: the `*-report-github.md` files in this folder.")
     with open(os.path.join(RESULTS, "summary.md"), "w", encoding="utf-8") as f:
         f.write("\n".join(out) + "\n")
@@ -430,6 +432,136 @@ def chart(lengths, curve):
         svg.append(f'<text x="{lx + 34}" y="{ly + 4}">{s[2]}</text>')
     svg.append("</svg>")
     with open(os.path.join(RESULTS, "load-vs-length.svg"), "w", encoding="utf-8") as f:
+        f.write("\n".join(svg) + "\n")
+
+
+# Scaling runs (--scaling): systems, their labels and colours, as drawn.
+SCALING_SYSTEMS = [("Ours", "Ours (Postgres)", "#d62728"), ("RawNpgsql", "Raw Npgsql", "#7f7f7f"), ("Marten", "Marten (default)", "#1f77b4")]
+
+
+def scaling(w):
+    """The scaling curves of the newest results/scaling-*.csv: append throughput vs writers and global-log
+    read vs log size (median over the rounds), as two SVG charts and small tables."""
+    files = sorted(n for n in os.listdir(RESULTS) if n.startswith("scaling-") and n.endswith(".csv"))
+    if not files:
+        return
+    rows = side_csv(files[-1])
+
+    def median(values):
+        values = sorted(values)
+        if not values:
+            return None
+        mid = len(values) // 2
+        return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
+    def point(kind, size, system, column):
+        return median([number(r[column]) for r in rows
+                       if r["Kind"] == kind and int(r["Size"]) == size and r["System"] == system and number(r[column]) is not None])
+
+    def sizes(kind):
+        return sorted({int(r["Size"]) for r in rows if r["Kind"] == kind})
+
+    env = {}
+    path = os.path.join(RESULTS, "environment-scaling.md")
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                m = re.match(r"^\| (.+?) \| (.+) \|$", line.strip())
+                if m:
+                    env[m.group(1)] = m.group(2)
+
+    w("### Scaling: appends vs writers, global-log reads vs log size")
+    w("")
+    w(f"`--scaling` ({files[-1]}; load average at start {env.get('load average at start', '?')}, at end {env.get('load average at end', '?')}): "
+      "the systems take turns at each point (a warm-up of real work, then rounds of 1-second slices, the order rotating); "
+      "cells are the median over the rounds. Marten is its default configuration.")
+    w("")
+    writers = sizes("Append")
+    if writers:
+        w("![Append throughput vs writers](append-scaling.svg)")
+        w("")
+        w("| Writers | " + " | ".join(label for _, label, _ in SCALING_SYSTEMS) + " | ours/raw |")
+        w("|---:|" + "---:|" * (len(SCALING_SYSTEMS) + 1))
+        for n in writers:
+            cells = [point("Append", n, s, "EventsPerSecond") for s, _, _ in SCALING_SYSTEMS]
+            r = ratio(cells[0], cells[1])
+            w(f"| {n} | " + " | ".join(fmt_rate(c) if c else "—" for c in cells) + f" | {fmt_ratio(r)} |")
+        w("")
+        scaling_chart("append-scaling.svg", "Append throughput vs concurrent writers (1 event per append, new streams)",
+                      writers, lambda n, s: point("Append", n, s, "EventsPerSecond"), "concurrent writers (log scale)",
+                      "events appended per second (log scale)", fmt_rate, lambda n: str(n))
+    logs = sizes("ReadAll")
+    if logs:
+        w("![Global-log read vs log size](read-scaling.svg)")
+        w("")
+        w("Each read takes the first N events of one seeded log, in order, every event deserialized. "
+          "Memory: bytes allocated per event read, and the peak of the GC heap during the read above where it stood before "
+          "(sampled every 5 ms): flat as N grows when the read streams.")
+        w("")
+        w("| Events | " + " | ".join(f"{label}: time/event" for _, label, _ in SCALING_SYSTEMS)
+          + " | " + " | ".join(f"{label}: B/event, peak heap" for _, label, _ in SCALING_SYSTEMS) + " |")
+        w("|---:|" + "---:|" * (2 * len(SCALING_SYSTEMS)))
+        for n in logs:
+            times = [point("ReadAll", n, s, "NsPerEvent") for s, _, _ in SCALING_SYSTEMS]
+            mem = []
+            for s, _, _ in SCALING_SYSTEMS:
+                allocated, heap = point("ReadAll", n, s, "AllocatedBytesPerOp"), point("ReadAll", n, s, "PeakHeapBytes")
+                mem.append("—" if allocated is None else f"{allocated / n:,.0f} B, +{heap / 1048576:.1f} MiB")
+            w(f"| {n:,} | " + " | ".join(fmt_time(t) if t else "— (not seeded)" for t in times) + " | " + " | ".join(mem) + " |")
+        w("")
+        scaling_chart("read-scaling.svg", "Global-log read: time per event vs events read",
+                      logs, lambda n, s: point("ReadAll", n, s, "NsPerEvent"), "events read (log scale)",
+                      "time per event (log scale)", fmt_time, lambda n: f"{n:,}")
+
+
+def scaling_chart(name, title, xs, value, xlabel, ylabel, yfmt, xfmt):
+    """A log-log line chart of one value per system against xs, in the style of load-vs-length.svg."""
+    points = {s: [(x, value(x, s)) for x in xs] for s, _, _ in SCALING_SYSTEMS}
+    values = [v for pts in points.values() for _, v in pts if v]
+    if not values:
+        return
+    width, height, left, right, top, bottom = 760, 440, 80, 200, 40, 60
+    x0, x1 = math.log10(min(xs)), math.log10(max(xs))
+    y0, y1 = math.floor(math.log10(min(values))), math.ceil(math.log10(max(values)))
+    x1 = x1 if x1 > x0 else x0 + 1
+    y1 = y1 if y1 > y0 else y0 + 1
+
+    def px(n):
+        return left + (math.log10(n) - x0) / (x1 - x0) * (width - left - right)
+
+    def py(v):
+        return height - bottom - (math.log10(v) - y0) / (y1 - y0) * (height - top - bottom)
+
+    svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+           f'font-family="sans-serif" font-size="12">',
+           f'<rect width="{width}" height="{height}" fill="white"/>',
+           f'<text x="{left}" y="22" font-size="15" font-weight="bold">{title}</text>']
+    for e in range(int(y0), int(y1) + 1):
+        y = py(10 ** e)
+        svg.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#ddd"/>')
+        svg.append(f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end">{yfmt(10 ** e)}</text>')
+    for n in xs:
+        x = px(n)
+        svg.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{height - bottom}" stroke="#eee"/>')
+        svg.append(f'<text x="{x:.1f}" y="{height - bottom + 18}" text-anchor="middle">{xfmt(n)}</text>')
+    svg.append(f'<text x="{(left + width - right) / 2:.1f}" y="{height - 18}" text-anchor="middle">{xlabel}</text>')
+    svg.append(f'<text x="18" y="{(top + height - bottom) / 2:.1f}" text-anchor="middle" '
+               f'transform="rotate(-90 18 {(top + height - bottom) / 2:.1f})">{ylabel}</text>')
+    svg.append(f'<rect x="{left}" y="{top}" width="{width - left - right}" height="{height - top - bottom}" fill="none" stroke="#999"/>')
+    for i, (s, label, colour) in enumerate(SCALING_SYSTEMS):
+        pts = [(px(n), py(v)) for n, v in points[s] if v]
+        if not pts:
+            continue
+        svg.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="'
+                   + " ".join(f"{x:.1f},{y:.1f}" for x, y in pts) + '"/>')
+        for x, y in pts:
+            svg.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>')
+        ly = top + 10 + i * 22
+        lx = width - right + 16
+        svg.append(f'<line x1="{lx}" y1="{ly}" x2="{lx + 28}" y2="{ly}" stroke="{colour}" stroke-width="2"/>')
+        svg.append(f'<text x="{lx + 34}" y="{ly + 4}">{label}</text>')
+    svg.append("</svg>")
+    with open(os.path.join(RESULTS, name), "w", encoding="utf-8") as f:
         f.write("\n".join(svg) + "\n")
 
 

@@ -9,7 +9,8 @@ namespace EventSourcing.Benchmarks;
 
 /// <summary>
 /// The benchmark runner. <c>--quick</c> (every scenario in under 10 minutes), <c>--smoke</c> (every
-/// benchmark once over tiny data; CI) or <c>--full</c> (the default); any other argument goes to
+/// benchmark once over tiny data; CI) or <c>--full</c> (the default); <c>--alternate</c> and
+/// <c>--scaling</c> run their own loops instead of BenchmarkDotNet; any other argument goes to
 /// BenchmarkDotNet (e.g. <c>--filter *Append*</c>; a filtered run does not touch results/). It starts one throwaway PostgreSQL server (or uses
 /// EVENTSOURCING_TEST_POSTGRES), runs the benchmarks against it, stops it, and — except in smoke
 /// mode — copies the reports to benchmarks/results/ and regenerates summary.md with report.py.
@@ -23,7 +24,9 @@ public static class Program
     {
         var mode = BenchMode.Full;
         var alternate = false;
+        var scaling = false;
         string? only = null;
+        int? rounds = null;
         var rest = new List<string>();
         for (var i = 0; i < args.Length; i++)
         {
@@ -35,12 +38,20 @@ public static class Program
                 continue;
             }
 
+            if (arg == "--rounds" && i + 1 < args.Length)
+            {
+                // --alternate / --scaling: rounds per scenario instead of the mode's default (longer runs, e.g. under a profiler).
+                rounds = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture);
+                continue;
+            }
+
             switch (arg)
             {
                 case "--quick": mode = BenchMode.Quick; break;
                 case "--smoke": mode = BenchMode.Smoke; break;
                 case "--full": mode = BenchMode.Full; break;
                 case "--alternate": alternate = true; break;
+                case "--scaling": scaling = true; break;
                 default: rest.Add(arg); break;
             }
         }
@@ -75,6 +86,26 @@ public static class Program
             Environment.SetEnvironmentVariable(BenchSettings.ServerVariable, server.ConnectionString);
             var warning = await ServerSetup.PrepareAsync(server);
             environment = await EnvironmentReport.StartAsync(server, mode, warning, repoRoot);
+            if (scaling)
+            {
+                // The scaling curves (see Scaling); writes results/scaling-<UTC time>.csv and runs report.py.
+                var results = Path.Combine(benchmarks, "results");
+                Directory.CreateDirectory(results);
+                var smoke = mode == BenchMode.Smoke;
+                await Scaling.RunAsync(
+                    smoke ? Path.Combine(side, "scaling.csv") : Path.Combine(results, $"scaling-{DateTime.UtcNow:yyyyMMdd-HHmmss}.csv"),
+                    mode,
+                    rounds ?? (smoke ? 1 : 3));
+                EnvironmentReport.Finish(environment, clock.Elapsed, Path.Combine(smoke ? side : results, "environment-scaling.md"));
+                NpgsqlConnection.ClearAllPools();
+                if (!smoke)
+                {
+                    RunReport(benchmarks);
+                }
+
+                return 0;
+            }
+
             if (alternate)
             {
                 // Ours, raw and Marten in turns (see Alternating); writes results/alternating-<UTC time>.csv.
@@ -83,7 +114,7 @@ public static class Program
                 var smoke = mode == BenchMode.Smoke;
                 await Alternating.RunAsync(
                     Path.Combine(results, smoke ? Path.Combine(side, "alternating.csv") : $"alternating-{DateTime.UtcNow:yyyyMMdd-HHmmss}.csv"),
-                    rounds: smoke ? 1 : 6,
+                    rounds: rounds ?? (smoke ? 1 : 6),
                     slice: TimeSpan.FromMilliseconds(smoke ? 10 : 1_000),
                     writeWarmup: TimeSpan.FromSeconds(smoke ? 0.05 : 5),
                     only);
@@ -94,6 +125,12 @@ public static class Program
 
             try
             {
+                if (mode == BenchMode.Smoke && complete)
+                {
+                    // CI's smoke run covers the scaling mode too, over tiny data (its CSV stays in the artifacts).
+                    await Scaling.RunAsync(Path.Combine(side, "scaling.csv"), mode, rounds: 1);
+                }
+
                 summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run([.. rest], BenchConfig.Create(mode, artifacts)).ToArray();
             }
             finally
@@ -179,6 +216,21 @@ public static class Program
         catch (System.ComponentModel.Win32Exception)
         {
             Console.WriteLine("// python3 not found; run python3 benchmarks/report.py to regenerate results/summary.md");
+        }
+    }
+
+    /// <summary>Runs report.py (summary.md, the charts and the README section).</summary>
+    private static void RunReport(string benchmarks)
+    {
+        try
+        {
+            using var python = Process.Start(new ProcessStartInfo("python3", $"\"{Path.Combine(benchmarks, "report.py")}\"") { UseShellExecute = false });
+            python?.WaitForExit();
+            Console.WriteLine(python?.ExitCode == 0 ? "// results/summary.md and the charts regenerated" : "// report.py failed; run it by hand: python3 benchmarks/report.py");
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            Console.WriteLine("// python3 not found; run python3 benchmarks/report.py");
         }
     }
 

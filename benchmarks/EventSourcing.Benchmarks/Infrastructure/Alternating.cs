@@ -19,7 +19,7 @@ namespace EventSourcing.Benchmarks.Infrastructure;
 public static class Alternating
 {
     /// <summary>One system's operation in a scenario: its setup and one call (worth <c>Ops</c> operations).</summary>
-    private sealed record Case(string System, Func<Task> Setup, Func<Task> Call, int Ops);
+    internal sealed record Case(string System, Func<Task> Setup, Func<Task> Call, int Ops);
 
     private sealed record Scenario(string Name, bool Writes, Case[] Cases);
 
@@ -32,7 +32,7 @@ public static class Alternating
     /// <param name="only">Runs only the scenarios whose name contains it; all when null.</param>
     public static async Task RunAsync(string path, int rounds, TimeSpan slice, TimeSpan writeWarmup, string? only = null)
     {
-        var csv = new StringBuilder("Scenario,Round,System,OpsPerSecond\n");
+        var csv = new StringBuilder("Scenario,Round,System,OpsPerSecond,CpuMsPerOp,AllocatedBytesPerOp\n");
         foreach (var scenario in Scenarios())
         {
             if (only is not null && !scenario.Name.Contains(only, StringComparison.OrdinalIgnoreCase))
@@ -56,9 +56,9 @@ public static class Alternating
                 for (var i = 0; i < scenario.Cases.Length; i++)
                 {
                     var c = scenario.Cases[(i + round) % scenario.Cases.Length];
-                    var rate = await RunForAsync(c, slice);
-                    csv.Append(CultureInfo.InvariantCulture, $"{scenario.Name},{round},{c.System},{rate:F1}\n");
-                    Console.WriteLine($"// alternate {scenario.Name} round {round} {c.System}: {rate:F1} ops/s");
+                    var (rate, cpu, allocated) = await RunForAsync(c, slice);
+                    csv.Append(CultureInfo.InvariantCulture, $"{scenario.Name},{round},{c.System},{rate:F1},{cpu:F3},{allocated:F0}\n");
+                    Console.WriteLine($"// alternate {scenario.Name} round {round} {c.System}: {rate:F1} ops/s, {cpu:F3} ms CPU/op (this process), {allocated:N0} B allocated/op");
                 }
             }
         }
@@ -66,9 +66,16 @@ public static class Alternating
         await File.WriteAllTextAsync(path, csv.ToString());
     }
 
-    /// <summary>Calls <paramref name="c"/> for about <paramref name="time"/> (at least twice); operations per second.</summary>
-    private static async Task<double> RunForAsync(Case c, TimeSpan time)
+    /// <summary>
+    /// Calls <paramref name="c"/> for about <paramref name="time"/> (at least twice): operations per second,
+    /// and per operation this process's CPU time (all its threads: less sensitive to other processes on the
+    /// machine than the wall clock, though it includes the runtime's background work) and allocated bytes.
+    /// </summary>
+    internal static async Task<(double Rate, double CpuMsPerOp, double AllocatedPerOp)> RunForAsync(Case c, TimeSpan time)
     {
+        using var process = Process.GetCurrentProcess();
+        var cpu = process.TotalProcessorTime;
+        var allocated = GC.GetTotalAllocatedBytes(precise: false);
         var started = Stopwatch.GetTimestamp();
         long ops = 0;
         var calls = 0;
@@ -79,7 +86,9 @@ public static class Alternating
             calls++;
         }
 
-        return ops / Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        process.Refresh();
+        return (ops / elapsed.TotalSeconds, (process.TotalProcessorTime - cpu).TotalMilliseconds / ops, (GC.GetTotalAllocatedBytes(precise: false) - allocated) / (double)ops);
     }
 
     private static IEnumerable<Scenario> Scenarios()

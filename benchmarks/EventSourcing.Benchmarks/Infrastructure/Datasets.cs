@@ -140,7 +140,7 @@ public static class Datasets
         return new AccountState(account.Id ?? streamId, account.Balance, account.Transactions);
     }
 
-    private static async Task SeedMartenStreamAsync(MartenSystem marten, string streamId, int length)
+    internal static async Task SeedMartenStreamAsync(MartenSystem marten, string streamId, int length)
     {
         for (var first = 1; first <= length; first += BenchSettings.BatchSize)
         {

@@ -170,6 +170,33 @@ public sealed class MartenSystem : IAsyncDisposable
         }
     }
 
+    /// <summary>Reads the first <paramref name="limit"/> events of the global log in sequence order, pages as <see cref="ReadAllAsync()"/> (the scaling curve).</summary>
+    /// <param name="limit">The most events to read.</param>
+    /// <returns>The number of events read.</returns>
+    public async Task<long> ReadAllAsync(long limit)
+    {
+        long count = 0;
+        long last = 0;
+        await using var session = Store.QuerySession();
+        while (count < limit)
+        {
+            var page = await session.Events.QueryAllRawEvents()
+                .Where(e => e.Sequence > last)
+                .OrderBy(e => e.Sequence)
+                .Take((int)Math.Min(ReadPage, limit - count))
+                .ToListAsync();
+            if (page.Count == 0)
+            {
+                break;
+            }
+
+            count += page.Count;
+            last = page[^1].Sequence;
+        }
+
+        return count;
+    }
+
     /// <summary>Rebuilds the balance projection with Marten's projection daemon.</summary>
     /// <returns>A task.</returns>
     public async Task RebuildAsync()
