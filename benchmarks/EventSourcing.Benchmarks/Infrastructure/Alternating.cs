@@ -122,16 +122,16 @@ public static class Alternating
             new("RawNpgsql", longLoad.SetupRawAsync, () => longLoad.RawNpgsql(), 1),
         ]);
 
-        // The read schema must hold more than the snapshot streams: with one stream in the events table
-        // PostgreSQL's statistics say "stream_id = $1" matches the whole table and raw's and Marten's
-        // statements turn into sequential scans (measured: raw 2-4x slower at the head than with a tail).
-        // The 10,000-event load stream is seeded first, as the BenchmarkDotNet suite does.
-        var filler = new LoadAggregateBenchmarks { Events = BenchSettings.IsSmoke ? 1_000 : 10_000 };
+        // The read schema must hold many streams, as a real store does (Datasets.EnsureReadFillerAsync,
+        // which the setups call): with only the snapshot streams in the events table PostgreSQL's
+        // statistics say "stream_id = $1" matches a large part of the table and raw's and Marten's
+        // statements turn into sequential scans (measured: raw 2-4x slower at the head than with a tail;
+        // Marten's FetchLatest 19.7 ms at the head).
         foreach (var tail in new[] { 0, BenchSettings.SnapshotTail })
         {
             var snap = new SnapshotLoadBenchmarks { Tail = tail };
             yield return new Scenario(tail == 0 ? "SnapshotHead" : "SnapshotTail50", false, [
-                new("Ours", async () => { await filler.SetupOursAsync(); await snap.SetupOursAsync(); }, () => snap.Ours(), 1),
+                new("Ours", snap.SetupOursAsync, () => snap.Ours(), 1),
                 new("RawNpgsql", snap.SetupRawAsync, () => snap.RawNpgsql(), 1),
                 new("Marten", snap.SetupMartenAsync, () => snap.Marten(), 1),
             ]);

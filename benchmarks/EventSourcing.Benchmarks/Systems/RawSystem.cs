@@ -164,8 +164,11 @@ public sealed class RawSystem(NpgsqlDataSource dataSource, string schema)
         var buffer = ArrayPool<byte>.Shared.Rent(4096);
         try
         {
-            await using var command = dataSource.CreateCommand(_snapshotSql);
+            // Prepared explicitly, as our store prepares its statement (not left to auto-preparation).
+            await using var connection = await dataSource.OpenConnectionAsync();
+            await using var command = new NpgsqlCommand(_snapshotSql, connection);
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
+            await command.PrepareAsync();
             await using var reader = await command.ExecuteReaderAsync();
             while (await reader.ReadAsync())
             {
