@@ -62,15 +62,29 @@ def side_csv(name):
 
 
 def environment():
-    path = os.path.join(RESULTS, "environment.md")
-    env = {}
+    return table_file("environment.md")
+
+
+def table_file(name):
+    """The rows of a two-column markdown table file in results/ (e.g. environment-*.md) as a dict."""
+    table = {}
+    path = os.path.join(RESULTS, name)
     if os.path.exists(path):
         with open(path, encoding="utf-8") as f:
             for line in f:
                 m = re.match(r"^\| (.+?) \| (.+) \|$", line.strip())
                 if m:
-                    env[m.group(1)] = m.group(2)
-    return env
+                    table[m.group(1)] = m.group(2)
+    return table
+
+
+def median(values):
+    """The median of the numbers, or None when there are none."""
+    values = sorted(values)
+    if not values:
+        return None
+    mid = len(values) // 2
+    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
 
 
 def fmt_time(ns):
@@ -320,22 +334,13 @@ def alternating(w):
                 continue
             key = (row["Scenario"], run, row["Round"])
             per_round.setdefault(key, {})[row["System"]] = number(row["OpsPerSecond"])
-    env = {}
-    path = os.path.join(RESULTS, "environment-alternating.md")
-    if os.path.exists(path):
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                m = re.match(r"^\| (.+?) \| (.+) \|$", line.strip())
-                if m:
-                    env[m.group(1)] = m.group(2)
+    env = table_file("environment-alternating.md")
 
     def stats(values):
         values = sorted(v for v in values if v is not None)
         if not values:
             return None
-        mid = len(values) // 2
-        median = values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
-        return median, values[0], values[-1], len(values)
+        return median(values), values[0], values[-1], len(values)
 
     def cell(st, target):
         if st is None:
@@ -385,12 +390,18 @@ def chart(lengths, curve):
         ("InMemory", False, "In-memory, full replay", "#1f77b4", ""),
         ("InMemory", True, "In-memory, snapshots every 100", "#1f77b4", "6,4"),
     ]
-    points = {s: [(n, curve(s[0], n, s[1])) for n in lengths] for s in series}
-    values = [v for pts in points.values() for _, v in pts if v]
+    line_chart("load-vs-length.svg", "Aggregate load time vs stream length", lengths,
+               [(label, colour, dash, [(n, curve(backend, n, snaps)) for n in lengths]) for backend, snaps, label, colour, dash in series],
+               "events in the stream (log scale)", "median load time (log scale)", fmt_time, lambda n: f"{n:,}", right=270)
+
+
+def line_chart(name, title, xs, series, xlabel, ylabel, yfmt, xfmt, right=200):
+    """A log-log line chart as a standalone SVG in results/: series = [(label, colour, dash, [(x, value)])]."""
+    values = [v for *_, pts in series for _, v in pts if v]
     if not values:
         return
-    width, height, left, right, top, bottom = 760, 440, 80, 270, 40, 60
-    x0, x1 = math.log10(min(lengths)), math.log10(max(lengths))
+    width, height, left, top, bottom = 760, 440, 80, 40, 60
+    x0, x1 = math.log10(min(xs)), math.log10(max(xs))
     y0, y1 = math.floor(math.log10(min(values))), math.ceil(math.log10(max(values)))
     x1 = x1 if x1 > x0 else x0 + 1
     y1 = y1 if y1 > y0 else y0 + 1
@@ -404,36 +415,35 @@ def chart(lengths, curve):
     svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
            f'font-family="sans-serif" font-size="12">',
            f'<rect width="{width}" height="{height}" fill="white"/>',
-           f'<text x="{left}" y="22" font-size="15" font-weight="bold">Aggregate load time vs stream length</text>']
+           f'<text x="{left}" y="22" font-size="15" font-weight="bold">{title}</text>']
     for e in range(int(y0), int(y1) + 1):
         y = py(10 ** e)
         svg.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#ddd"/>')
-        svg.append(f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end">{fmt_time(10 ** e)}</text>')
-    for n in lengths:
+        svg.append(f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end">{yfmt(10 ** e)}</text>')
+    for n in xs:
         x = px(n)
         svg.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{height - bottom}" stroke="#eee"/>')
-        svg.append(f'<text x="{x:.1f}" y="{height - bottom + 18}" text-anchor="middle">{n:,}</text>')
-    svg.append(f'<text x="{(left + width - right) / 2:.1f}" y="{height - 18}" text-anchor="middle">events in the stream (log scale)</text>')
+        svg.append(f'<text x="{x:.1f}" y="{height - bottom + 18}" text-anchor="middle">{xfmt(n)}</text>')
+    svg.append(f'<text x="{(left + width - right) / 2:.1f}" y="{height - 18}" text-anchor="middle">{xlabel}</text>')
     svg.append(f'<text x="18" y="{(top + height - bottom) / 2:.1f}" text-anchor="middle" '
-               f'transform="rotate(-90 18 {(top + height - bottom) / 2:.1f})">median load time (log scale)</text>')
+               f'transform="rotate(-90 18 {(top + height - bottom) / 2:.1f})">{ylabel}</text>')
     svg.append(f'<rect x="{left}" y="{top}" width="{width - left - right}" height="{height - top - bottom}" fill="none" stroke="#999"/>')
-    for i, s in enumerate(series):
-        pts = [(px(n), py(v)) for n, v in points[s] if v]
+    for i, (label, colour, dash, pts) in enumerate(series):
+        pts = [(px(n), py(v)) for n, v in pts if v]
         if not pts:
             continue
-        dash = f' stroke-dasharray="{s[4]}"' if s[4] else ""
-        svg.append(f'<polyline fill="none" stroke="{s[3]}" stroke-width="2"{dash} points="'
+        dash = f' stroke-dasharray="{dash}"' if dash else ""
+        svg.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2"{dash} points="'
                    + " ".join(f"{x:.1f},{y:.1f}" for x, y in pts) + '"/>')
         for x, y in pts:
-            svg.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{s[3]}"/>')
+            svg.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>')
         ly = top + 10 + i * 22
         lx = width - right + 16
-        svg.append(f'<line x1="{lx}" y1="{ly}" x2="{lx + 28}" y2="{ly}" stroke="{s[3]}" stroke-width="2"{dash}/>')
-        svg.append(f'<text x="{lx + 34}" y="{ly + 4}">{s[2]}</text>')
+        svg.append(f'<line x1="{lx}" y1="{ly}" x2="{lx + 28}" y2="{ly}" stroke="{colour}" stroke-width="2"{dash}/>')
+        svg.append(f'<text x="{lx + 34}" y="{ly + 4}">{label}</text>')
     svg.append("</svg>")
-    with open(os.path.join(RESULTS, "load-vs-length.svg"), "w", encoding="utf-8") as f:
+    with open(os.path.join(RESULTS, name), "w", encoding="utf-8") as f:
         f.write("\n".join(svg) + "\n")
-
 
 # Scaling runs (--scaling): systems, their labels and colours, as drawn.
 SCALING_SYSTEMS = [("Ours", "Ours (Postgres)", "#d62728"), ("RawNpgsql", "Raw Npgsql", "#7f7f7f"), ("Marten", "Marten (default)", "#1f77b4")]
@@ -447,13 +457,6 @@ def scaling(w):
         return
     rows = side_csv(files[-1])
 
-    def median(values):
-        values = sorted(values)
-        if not values:
-            return None
-        mid = len(values) // 2
-        return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
-
     def point(kind, size, system, column):
         return median([number(r[column]) for r in rows
                        if r["Kind"] == kind and int(r["Size"]) == size and r["System"] == system and number(r[column]) is not None])
@@ -461,14 +464,7 @@ def scaling(w):
     def sizes(kind):
         return sorted({int(r["Size"]) for r in rows if r["Kind"] == kind})
 
-    env = {}
-    path = os.path.join(RESULTS, "environment-scaling.md")
-    if os.path.exists(path):
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                m = re.match(r"^\| (.+?) \| (.+) \|$", line.strip())
-                if m:
-                    env[m.group(1)] = m.group(2)
+    env = table_file("environment-scaling.md")
 
     w("### Scaling: appends vs writers, global-log reads vs log size")
     w("")
@@ -515,55 +511,9 @@ def scaling(w):
 
 
 def scaling_chart(name, title, xs, value, xlabel, ylabel, yfmt, xfmt):
-    """A log-log line chart of one value per system against xs, in the style of load-vs-length.svg."""
-    points = {s: [(x, value(x, s)) for x in xs] for s, _, _ in SCALING_SYSTEMS}
-    values = [v for pts in points.values() for _, v in pts if v]
-    if not values:
-        return
-    width, height, left, right, top, bottom = 760, 440, 80, 200, 40, 60
-    x0, x1 = math.log10(min(xs)), math.log10(max(xs))
-    y0, y1 = math.floor(math.log10(min(values))), math.ceil(math.log10(max(values)))
-    x1 = x1 if x1 > x0 else x0 + 1
-    y1 = y1 if y1 > y0 else y0 + 1
-
-    def px(n):
-        return left + (math.log10(n) - x0) / (x1 - x0) * (width - left - right)
-
-    def py(v):
-        return height - bottom - (math.log10(v) - y0) / (y1 - y0) * (height - top - bottom)
-
-    svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-           f'font-family="sans-serif" font-size="12">',
-           f'<rect width="{width}" height="{height}" fill="white"/>',
-           f'<text x="{left}" y="22" font-size="15" font-weight="bold">{title}</text>']
-    for e in range(int(y0), int(y1) + 1):
-        y = py(10 ** e)
-        svg.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#ddd"/>')
-        svg.append(f'<text x="{left - 8}" y="{y + 4:.1f}" text-anchor="end">{yfmt(10 ** e)}</text>')
-    for n in xs:
-        x = px(n)
-        svg.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{height - bottom}" stroke="#eee"/>')
-        svg.append(f'<text x="{x:.1f}" y="{height - bottom + 18}" text-anchor="middle">{xfmt(n)}</text>')
-    svg.append(f'<text x="{(left + width - right) / 2:.1f}" y="{height - 18}" text-anchor="middle">{xlabel}</text>')
-    svg.append(f'<text x="18" y="{(top + height - bottom) / 2:.1f}" text-anchor="middle" '
-               f'transform="rotate(-90 18 {(top + height - bottom) / 2:.1f})">{ylabel}</text>')
-    svg.append(f'<rect x="{left}" y="{top}" width="{width - left - right}" height="{height - top - bottom}" fill="none" stroke="#999"/>')
-    for i, (s, label, colour) in enumerate(SCALING_SYSTEMS):
-        pts = [(px(n), py(v)) for n, v in points[s] if v]
-        if not pts:
-            continue
-        svg.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="'
-                   + " ".join(f"{x:.1f},{y:.1f}" for x, y in pts) + '"/>')
-        for x, y in pts:
-            svg.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>')
-        ly = top + 10 + i * 22
-        lx = width - right + 16
-        svg.append(f'<line x1="{lx}" y1="{ly}" x2="{lx + 28}" y2="{ly}" stroke="{colour}" stroke-width="2"/>')
-        svg.append(f'<text x="{lx + 34}" y="{ly + 4}">{label}</text>')
-    svg.append("</svg>")
-    with open(os.path.join(RESULTS, name), "w", encoding="utf-8") as f:
-        f.write("\n".join(svg) + "\n")
-
+    """One line per system of SCALING_SYSTEMS, in the style of load-vs-length.svg."""
+    line_chart(name, title, xs, [(label, colour, "", [(x, value(x, s)) for x in xs]) for s, label, colour in SCALING_SYSTEMS],
+               xlabel, ylabel, yfmt, xfmt)
 
 def update_readme():
     """Copies summary.md into the repository README between its BENCHMARKS markers (links re-rooted)."""

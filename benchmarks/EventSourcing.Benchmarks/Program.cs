@@ -207,16 +207,7 @@ public static class Program
         }
 
         File.Copy(Path.Combine(artifacts, "environment.md"), Path.Combine(results, "environment.md"), overwrite: true);
-        try
-        {
-            using var python = Process.Start(new ProcessStartInfo("python3", $"\"{Path.Combine(benchmarks, "report.py")}\"") { UseShellExecute = false });
-            python?.WaitForExit();
-            Console.WriteLine(python?.ExitCode == 0 ? "// results/summary.md and the chart regenerated" : "// report.py failed; run it by hand: python3 benchmarks/report.py");
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            Console.WriteLine("// python3 not found; run python3 benchmarks/report.py to regenerate results/summary.md");
-        }
+        RunReport(benchmarks);
     }
 
     /// <summary>Runs report.py (summary.md, the charts and the README section).</summary>

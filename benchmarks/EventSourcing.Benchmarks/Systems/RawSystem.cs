@@ -212,33 +212,8 @@ public sealed class RawSystem(NpgsqlDataSource dataSource, string schema)
     /// <returns>The number of events read.</returns>
     public async Task<long> ReadAllAsync()
     {
-        long count = 0;
-        var buffer = ArrayPool<byte>.Shared.Rent(4096);
-        try
-        {
-            await using var command = dataSource.CreateCommand(_readAllSql);
-            await using var reader = await command.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                var position = GlobalPosition.FromParts(reader.GetFieldValue<ulong>(0), reader.GetInt64(1));
-                var streamId = reader.GetString(2);
-                var version = reader.GetInt64(3);
-                var eventId = reader.GetGuid(4);
-                var type = reader.GetString(5);
-                var @event = EventFactory.Deserialize(type, ReadBytes(reader, 6, ref buffer));
-                // Raw rows carry no metadata (NULL); a non-null column would be parsed here.
-                var metadata = reader.IsDBNull(7) ? EventMetadata.Empty : throw new InvalidOperationException("Raw rows have no metadata.");
-                var timestamp = reader.GetFieldValue<DateTimeOffset>(8);
-                LastEnvelope = new EventEnvelope(eventId, StreamId.From(streamId), version, position, type, @event, metadata, timestamp);
-                count++;
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-
-        return count;
+        await using var command = dataSource.CreateCommand(_readAllSql);
+        return await ReadEnvelopesAsync(command);
     }
 
     /// <summary>Reads the first <paramref name="limit"/> events of the global log in order, as <see cref="ReadAllAsync()"/> does (the scaling curve).</summary>
@@ -246,33 +221,9 @@ public sealed class RawSystem(NpgsqlDataSource dataSource, string schema)
     /// <returns>The number of events read.</returns>
     public async Task<long> ReadAllAsync(long limit)
     {
-        long count = 0;
-        var buffer = ArrayPool<byte>.Shared.Rent(4096);
-        try
-        {
-            await using var command = dataSource.CreateCommand(_readAllSql + " limit $1");
-            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = limit });
-            await using var reader = await command.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                var position = GlobalPosition.FromParts(reader.GetFieldValue<ulong>(0), reader.GetInt64(1));
-                var streamId = reader.GetString(2);
-                var version = reader.GetInt64(3);
-                var eventId = reader.GetGuid(4);
-                var type = reader.GetString(5);
-                var @event = EventFactory.Deserialize(type, ReadBytes(reader, 6, ref buffer));
-                var metadata = reader.IsDBNull(7) ? EventMetadata.Empty : throw new InvalidOperationException("Raw rows have no metadata.");
-                var timestamp = reader.GetFieldValue<DateTimeOffset>(8);
-                LastEnvelope = new EventEnvelope(eventId, StreamId.From(streamId), version, position, type, @event, metadata, timestamp);
-                count++;
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-
-        return count;
+        await using var command = dataSource.CreateCommand(_readAllSql + " limit $1");
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = limit });
+        return await ReadEnvelopesAsync(command);
     }
 
     /// <summary>Rebuilds the balance read model: read the global log in order, fold, upsert in batches.</summary>
@@ -323,6 +274,37 @@ public sealed class RawSystem(NpgsqlDataSource dataSource, string schema)
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>Runs a global-log statement, building what an envelope holds for each row; the number of rows.</summary>
+    private async Task<long> ReadEnvelopesAsync(NpgsqlCommand command)
+    {
+        long count = 0;
+        var buffer = ArrayPool<byte>.Shared.Rent(4096);
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                var position = GlobalPosition.FromParts(reader.GetFieldValue<ulong>(0), reader.GetInt64(1));
+                var streamId = reader.GetString(2);
+                var version = reader.GetInt64(3);
+                var eventId = reader.GetGuid(4);
+                var type = reader.GetString(5);
+                var @event = EventFactory.Deserialize(type, ReadBytes(reader, 6, ref buffer));
+                // Raw rows carry no metadata (NULL); a non-null column would be parsed here.
+                var metadata = reader.IsDBNull(7) ? EventMetadata.Empty : throw new InvalidOperationException("Raw rows have no metadata.");
+                var timestamp = reader.GetFieldValue<DateTimeOffset>(8);
+                LastEnvelope = new EventEnvelope(eventId, StreamId.From(streamId), version, position, type, @event, metadata, timestamp);
+                count++;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        return count;
     }
 
     // UTF-8 payload bytes into a reused buffer: no string, no per-row array.
