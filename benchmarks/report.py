@@ -138,7 +138,9 @@ SCENARIOS = [
     ("Load from snapshot + 50-event tail", "SnapshotLoadBenchmarks", (("Tail", "50"),), "Ours", "RawNpgsql", 0.9, 1.0, "10,000-event stream"),
     ("Read the global log (200,000 events)", "GlobalLogBenchmarks", (), "Ours", "RawNpgsql", 0.77, 2.5, ""),
     ("Rebuild balance projection (200,000 events)", "RebuildProjectionBenchmarks", (), "RebuildWithDaemonBenchmarks.Ours", "RawNpgsql",
-     0.67, 4.0, "ours = the Core ProjectionDaemon.RebuildAsync; raw = read all + batched upsert"),
+     0.67, 4.0, "ours = a View<T> rebuilt by the Core ProjectionDaemon.RebuildAsync, default options; raw = read all + batched upsert"),
+    ("Rebuild, hand-written IProjection", "RebuildProjectionBenchmarks", (), "RebuildWithDaemonBenchmarks.OursHandwritten", "RawNpgsql", None, None,
+     "the low-level seam: own SQL table, one unnest upsert per batch"),
     ("Rebuild through the store's read path", "RebuildProjectionBenchmarks", (), "Ours", "RawNpgsql", None, None,
      "ours = ReadAllAsync + raw's fold and batched upsert"),
 ]
@@ -200,6 +202,7 @@ def main():
     w("")
 
     alternating(w)
+    latency(w)
 
     # Contention: throughput of successful appends and conflicts.
     conflicts = {r["Method"]: r for r in side_csv("contention-conflicts.csv")}
@@ -315,7 +318,35 @@ ALTERNATING = [
     ("Load100k", "Load a 100,000-event aggregate (no snapshot)", 0.85, None),
     ("SnapshotHead", "Load from a snapshot at the stream's head", 0.9, 1.5),
     ("SnapshotTail50", "Load from snapshot + 50-event tail", 0.9, None),
+    ("Rebuild", "Rebuild the balance read model (200,000 events; ours = View<T> through the daemon, default options)", 0.67, 4.0),
 ]
+
+
+def latency(w):
+    """Commit → applied in an async projection (`--latency`), from the newest results/latency-*.csv."""
+    files = sorted(n for n in os.listdir(RESULTS) if n.startswith("latency-") and n.endswith(".csv"))
+    if not files:
+        return
+    rows = side_csv(files[-1])
+    w("### Live latency: commit → applied in an async projection")
+    w("")
+    w(f"`--latency` ({files[-1]}): 8 writers append single events (each opens a new stream) in an open loop at a "
+      "fixed total rate, after a warm-up; per event, from the append call's return to the commit of the projection "
+      "batch that applied it. Ours: a `View<T>` in the projection daemon with library defaults (LISTEN/NOTIFY "
+      "wake-up), applied = `WaitForPositionAsync` returned; Marten: its async daemon with its defaults, applied = "
+      "a 2 ms poll of `mt_event_progression` shows the event's sequence.")
+    w("")
+    w("| System | appends/s | events | p50 | p99 | max |")
+    w("|---|---:|---:|---:|---:|---:|")
+    for r in rows:
+        def ms(key):
+            v = number(r.get(key))
+            return "n/a" if v is None or math.isnan(v) else f"{v:,.1f} ms"
+        count = f"{int(number(r['Count']) or 0):,}"
+        if r.get("Appended") and r["Appended"] != r["Count"]:
+            count += f" of {int(number(r['Appended']) or 0):,} (rest not applied within 30 s)"
+        w(f"| {r['System']} | {int(number(r['RatePerSecond']) or 0):,} | {count} | {ms('P50Ms')} | {ms('P99Ms')} | {ms('MaxMs')} |")
+    w("")
 
 
 def alternating(w):

@@ -9,9 +9,10 @@ namespace EventSourcing.Benchmarks;
 
 /// <summary>
 /// The benchmark runner. <c>--quick</c> (every scenario in under 10 minutes), <c>--smoke</c> (every
-/// benchmark once over tiny data; CI) or <c>--full</c> (the default); <c>--alternate</c> and
-/// <c>--scaling</c> run their own loops instead of BenchmarkDotNet; any other argument goes to
-/// BenchmarkDotNet (e.g. <c>--filter *Append*</c>; a filtered run does not touch results/). It starts one throwaway PostgreSQL server (or uses
+/// benchmark once over tiny data; CI) or <c>--full</c> (the default); <c>--alternate</c>, <c>--scaling</c> and
+/// <c>--latency</c> (commit → applied in an async projection, ours vs Marten) run their own loops instead of
+/// BenchmarkDotNet; any other argument goes to BenchmarkDotNet (e.g. <c>--filter *Append*</c>; a filtered run
+/// does not touch results/). It starts one throwaway PostgreSQL server (or uses
 /// EVENTSOURCING_TEST_POSTGRES), runs the benchmarks against it, stops it, and — except in smoke
 /// mode — copies the reports to benchmarks/results/ and regenerates summary.md with report.py.
 /// </summary>
@@ -25,6 +26,7 @@ public static class Program
         var mode = BenchMode.Full;
         var alternate = false;
         var scaling = false;
+        var latency = false;
         string? only = null;
         int? rounds = null;
         var rest = new List<string>();
@@ -52,6 +54,7 @@ public static class Program
                 case "--full": mode = BenchMode.Full; break;
                 case "--alternate": alternate = true; break;
                 case "--scaling": scaling = true; break;
+                case "--latency": latency = true; break;
                 default: rest.Add(arg); break;
             }
         }
@@ -123,6 +126,17 @@ public static class Program
                 return 0;
             }
 
+            if (latency)
+            {
+                // Commit → applied in an async projection, ours vs Marten (see Latency); writes results/latency-<UTC time>.csv.
+                var results = Path.Combine(benchmarks, "results");
+                Directory.CreateDirectory(results);
+                await RunLatencyAsync(mode, Path.Combine(results, $"latency-{DateTime.UtcNow:yyyyMMdd-HHmmss}.csv"), side);
+                EnvironmentReport.Finish(environment, clock.Elapsed, Path.Combine(results, mode == BenchMode.Smoke ? Path.Combine(side, "environment-latency.md") : "environment-latency.md"));
+                NpgsqlConnection.ClearAllPools();
+                return 0;
+            }
+
             try
             {
                 if (mode == BenchMode.Smoke && complete)
@@ -136,6 +150,13 @@ public static class Program
             finally
             {
                 // Let the server stop cleanly: close this process's pooled connections first.
+                NpgsqlConnection.ClearAllPools();
+            }
+
+            if (mode == BenchMode.Smoke)
+            {
+                // CI's smoke run covers the latency mode too, in a tiny form (its CSV stays in the artifacts).
+                await RunLatencyAsync(mode, Path.Combine(side, "latency.csv"), side);
                 NpgsqlConnection.ClearAllPools();
             }
         }
@@ -158,6 +179,17 @@ public static class Program
 
         Console.WriteLine($"// {summaries.Sum(s => s.Reports.Length)} benchmarks in {clock.Elapsed.TotalMinutes:F1} min, {failed.Count} failed");
         return failed.Count == 0 && summaries.Length > 0 ? 0 : 1;
+    }
+
+    /// <summary>The latency run: 200/s then 1,000/s for 20 s each after a 5 s warm-up per system (smoke: a fraction of a second at 40/s).</summary>
+    private static Task RunLatencyAsync(BenchMode mode, string path, string side)
+    {
+        var smoke = mode == BenchMode.Smoke;
+        return Latency.RunAsync(
+            smoke ? Path.Combine(side, "latency.csv") : path,
+            rates: smoke ? [40] : [200, 1_000],
+            warmup: TimeSpan.FromSeconds(smoke ? 0.2 : 5),
+            duration: TimeSpan.FromSeconds(smoke ? 0.5 : 20));
     }
 
     private static List<string> Failures(Summary[] summaries)

@@ -93,6 +93,19 @@ public static class Alternating
 
     private static IEnumerable<Scenario> Scenarios()
     {
+        // Rebuilds of the balance read model over the global log; one operation = one event, so the
+        // rates are events/s. Ours = the document view through the daemon with default options.
+        var rebuild = new RebuildProjectionBenchmarks();
+        var daemon = new RebuildWithDaemonBenchmarks();
+        var events = BenchSettings.GlobalLogEvents;
+        yield return new Scenario("Rebuild", false, [
+            new("Ours", daemon.SetupOursAsync, async () => Datasets.CheckLogCount(await daemon.Ours()), events),
+            new("OursHandwritten", daemon.SetupHandwrittenAsync, async () => Datasets.CheckLogCount(await daemon.OursHandwritten()), events),
+            new("OursReadPath", rebuild.SetupOursAsync, async () => Datasets.CheckLogCount(await rebuild.Ours()), events),
+            new("RawNpgsql", rebuild.SetupRawAsync, async () => Datasets.CheckLogCount(await rebuild.RawNpgsql()), events),
+            new("Marten", rebuild.SetupMartenAsync, () => rebuild.Marten(), events),
+        ]);
+
         var one = new AppendOneEventBenchmarks();
         yield return new Scenario("AppendOneEvent", true, [
             new("Ours", one.SetupOursAsync, async () => await one.Ours(), 1),

@@ -64,6 +64,18 @@ public sealed class MartenSystem : IAsyncDisposable
         await session.SaveChangesAsync();
     }
 
+    /// <summary>Starts a stream with one event; returns the event's global sequence (the latency run).</summary>
+    /// <param name="streamId">The stream.</param>
+    /// <param name="event">The event.</param>
+    /// <returns>The event's sequence number.</returns>
+    public async Task<long> StartStreamReturningSequenceAsync(string streamId, object @event)
+    {
+        await using var session = Store.LightweightSession();
+        var action = session.Events.StartStream(streamId, @event);
+        await session.SaveChangesAsync();
+        return action.Events[0].Sequence;
+    }
+
     /// <summary>Appends to an existing stream with no version check (seeding).</summary>
     /// <param name="streamId">The stream.</param>
     /// <param name="events">The events.</param>
