@@ -9,8 +9,10 @@ namespace EventSourcing.Benchmarks;
 
 /// <summary>
 /// The benchmark runner. <c>--quick</c> (every scenario in under 10 minutes), <c>--smoke</c> (every
-/// benchmark once over tiny data; CI) or <c>--full</c> (the default); any other argument goes to
-/// BenchmarkDotNet (e.g. <c>--filter *Append*</c>; a filtered run does not touch results/). It starts one throwaway PostgreSQL server (or uses
+/// benchmark once over tiny data; CI) or <c>--full</c> (the default); <c>--alternate</c>, <c>--scaling</c> and
+/// <c>--latency</c> (commit → applied in an async projection, ours vs Marten) run their own loops instead of
+/// BenchmarkDotNet; any other argument goes to BenchmarkDotNet (e.g. <c>--filter *Append*</c>; a filtered run
+/// does not touch results/). It starts one throwaway PostgreSQL server (or uses
 /// EVENTSOURCING_TEST_POSTGRES), runs the benchmarks against it, stops it, and — except in smoke
 /// mode — copies the reports to benchmarks/results/ and regenerates summary.md with report.py.
 /// </summary>
@@ -23,7 +25,10 @@ public static class Program
     {
         var mode = BenchMode.Full;
         var alternate = false;
+        var scaling = false;
+        var latency = false;
         string? only = null;
+        int? rounds = null;
         var rest = new List<string>();
         for (var i = 0; i < args.Length; i++)
         {
@@ -35,12 +40,21 @@ public static class Program
                 continue;
             }
 
+            if (arg == "--rounds" && i + 1 < args.Length)
+            {
+                // --alternate / --scaling: rounds per scenario instead of the mode's default (longer runs, e.g. under a profiler).
+                rounds = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture);
+                continue;
+            }
+
             switch (arg)
             {
                 case "--quick": mode = BenchMode.Quick; break;
                 case "--smoke": mode = BenchMode.Smoke; break;
                 case "--full": mode = BenchMode.Full; break;
                 case "--alternate": alternate = true; break;
+                case "--scaling": scaling = true; break;
+                case "--latency": latency = true; break;
                 default: rest.Add(arg); break;
             }
         }
@@ -75,6 +89,26 @@ public static class Program
             Environment.SetEnvironmentVariable(BenchSettings.ServerVariable, server.ConnectionString);
             var warning = await ServerSetup.PrepareAsync(server);
             environment = await EnvironmentReport.StartAsync(server, mode, warning, repoRoot);
+            if (scaling)
+            {
+                // The scaling curves (see Scaling); writes results/scaling-<UTC time>.csv and runs report.py.
+                var results = Path.Combine(benchmarks, "results");
+                Directory.CreateDirectory(results);
+                var smoke = mode == BenchMode.Smoke;
+                await Scaling.RunAsync(
+                    smoke ? Path.Combine(side, "scaling.csv") : Path.Combine(results, $"scaling-{DateTime.UtcNow:yyyyMMdd-HHmmss}.csv"),
+                    mode,
+                    rounds ?? (smoke ? 1 : 3));
+                EnvironmentReport.Finish(environment, clock.Elapsed, Path.Combine(smoke ? side : results, "environment-scaling.md"));
+                NpgsqlConnection.ClearAllPools();
+                if (!smoke)
+                {
+                    RunReport(benchmarks);
+                }
+
+                return 0;
+            }
+
             if (alternate)
             {
                 // Ours, raw and Marten in turns (see Alternating); writes results/alternating-<UTC time>.csv.
@@ -83,7 +117,7 @@ public static class Program
                 var smoke = mode == BenchMode.Smoke;
                 await Alternating.RunAsync(
                     Path.Combine(results, smoke ? Path.Combine(side, "alternating.csv") : $"alternating-{DateTime.UtcNow:yyyyMMdd-HHmmss}.csv"),
-                    rounds: smoke ? 1 : 6,
+                    rounds: rounds ?? (smoke ? 1 : 6),
                     slice: TimeSpan.FromMilliseconds(smoke ? 10 : 1_000),
                     writeWarmup: TimeSpan.FromSeconds(smoke ? 0.05 : 5),
                     only);
@@ -92,13 +126,37 @@ public static class Program
                 return 0;
             }
 
+            if (latency)
+            {
+                // Commit → applied in an async projection, ours vs Marten (see Latency); writes results/latency-<UTC time>.csv.
+                var results = Path.Combine(benchmarks, "results");
+                Directory.CreateDirectory(results);
+                await RunLatencyAsync(mode, Path.Combine(results, $"latency-{DateTime.UtcNow:yyyyMMdd-HHmmss}.csv"), side);
+                EnvironmentReport.Finish(environment, clock.Elapsed, Path.Combine(results, mode == BenchMode.Smoke ? Path.Combine(side, "environment-latency.md") : "environment-latency.md"));
+                NpgsqlConnection.ClearAllPools();
+                return 0;
+            }
+
             try
             {
+                if (mode == BenchMode.Smoke && complete)
+                {
+                    // CI's smoke run covers the scaling mode too, over tiny data (its CSV stays in the artifacts).
+                    await Scaling.RunAsync(Path.Combine(side, "scaling.csv"), mode, rounds: 1);
+                }
+
                 summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run([.. rest], BenchConfig.Create(mode, artifacts)).ToArray();
             }
             finally
             {
                 // Let the server stop cleanly: close this process's pooled connections first.
+                NpgsqlConnection.ClearAllPools();
+            }
+
+            if (mode == BenchMode.Smoke)
+            {
+                // CI's smoke run covers the latency mode too, in a tiny form (its CSV stays in the artifacts).
+                await RunLatencyAsync(mode, Path.Combine(side, "latency.csv"), side);
                 NpgsqlConnection.ClearAllPools();
             }
         }
@@ -121,6 +179,17 @@ public static class Program
 
         Console.WriteLine($"// {summaries.Sum(s => s.Reports.Length)} benchmarks in {clock.Elapsed.TotalMinutes:F1} min, {failed.Count} failed");
         return failed.Count == 0 && summaries.Length > 0 ? 0 : 1;
+    }
+
+    /// <summary>The latency run: 200/s then 1,000/s for 20 s each after a 5 s warm-up per system (smoke: a fraction of a second at 40/s).</summary>
+    private static Task RunLatencyAsync(BenchMode mode, string path, string side)
+    {
+        var smoke = mode == BenchMode.Smoke;
+        return Latency.RunAsync(
+            smoke ? Path.Combine(side, "latency.csv") : path,
+            rates: smoke ? [40] : [200, 1_000],
+            warmup: TimeSpan.FromSeconds(smoke ? 0.2 : 5),
+            duration: TimeSpan.FromSeconds(smoke ? 0.5 : 20));
     }
 
     private static List<string> Failures(Summary[] summaries)
@@ -170,15 +239,21 @@ public static class Program
         }
 
         File.Copy(Path.Combine(artifacts, "environment.md"), Path.Combine(results, "environment.md"), overwrite: true);
+        RunReport(benchmarks);
+    }
+
+    /// <summary>Runs report.py (summary.md, the charts and the README section).</summary>
+    private static void RunReport(string benchmarks)
+    {
         try
         {
             using var python = Process.Start(new ProcessStartInfo("python3", $"\"{Path.Combine(benchmarks, "report.py")}\"") { UseShellExecute = false });
             python?.WaitForExit();
-            Console.WriteLine(python?.ExitCode == 0 ? "// results/summary.md and the chart regenerated" : "// report.py failed; run it by hand: python3 benchmarks/report.py");
+            Console.WriteLine(python?.ExitCode == 0 ? "// results/summary.md and the charts regenerated" : "// report.py failed; run it by hand: python3 benchmarks/report.py");
         }
         catch (System.ComponentModel.Win32Exception)
         {
-            Console.WriteLine("// python3 not found; run python3 benchmarks/report.py to regenerate results/summary.md");
+            Console.WriteLine("// python3 not found; run python3 benchmarks/report.py");
         }
     }
 

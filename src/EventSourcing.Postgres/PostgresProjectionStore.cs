@@ -255,15 +255,38 @@ public sealed class PostgresProjectionStore : IProjectionStore
     /// <summary>One database transaction: read-model writes, checkpoint moves and dead letters commit together.</summary>
     private sealed class Transaction(PostgresProjectionStore store, PostgresProjectionContext context) : ProjectionTransaction
     {
+        private const string SynchronousCommitOff = "set local synchronous_commit = off";
+        private const string SynchronousCommitDefault = "set local synchronous_commit to default";
         private bool _completed;
+        private bool _asyncCommit;
+        private bool _movesLive;
 
         public override ProjectionContext Context => context;
 
         public override async ValueTask<GlobalPosition?> LoadCheckpointAsync(string name, CancellationToken cancellationToken = default) =>
             await CheckpointCommands.LoadAsync(store._backend, context.Connection, context.Transaction, name, cancellationToken).ConfigureAwait(false);
 
-        public override async ValueTask SaveCheckpointAsync(string name, GlobalPosition? expected, GlobalPosition position, CancellationToken cancellationToken = default) =>
+        /// <remarks>
+        /// A rebuild's unit of work that moves only a shadow checkpoint (not the projection's own) commits
+        /// with <c>synchronous_commit = off</c>: it spares a WAL flush per batch, and losing the last such
+        /// commits in a server crash loses nothing anyone reads (only the rebuild reads its shadow, and it
+        /// dies with the crash). The swap, which moves the projection's checkpoint, commits durably, and
+        /// the WAL is flushed in order, so every shadow batch before it is durable with it.
+        /// </remarks>
+        public override async ValueTask SaveCheckpointAsync(string name, GlobalPosition? expected, GlobalPosition position, CancellationToken cancellationToken = default)
+        {
+            var shadow = context.IsRebuild && !string.Equals(name, context.ProjectionName, StringComparison.Ordinal);
+            _movesLive |= !shadow;
+            var asyncCommit = !_movesLive;
+            if (asyncCommit != _asyncCommit)
+            {
+                using var command = store._backend.Command(asyncCommit ? SynchronousCommitOff : SynchronousCommitDefault, context.Connection, context.Transaction);
+                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                _asyncCommit = asyncCommit;
+            }
+
             await CheckpointCommands.SaveAsync(store._backend, context.Connection, context.Transaction, name, expected, position, cancellationToken).ConfigureAwait(false);
+        }
 
         public override async ValueTask FenceAsync(ProjectionLease lease, CancellationToken cancellationToken = default)
         {

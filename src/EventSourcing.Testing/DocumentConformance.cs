@@ -202,6 +202,51 @@ public abstract class DocumentConformance
         Assert.Equal(3, (await host.Documents.ListAsync<CounterDocument>(cancellationToken: Ct)).Items.Count);
     }
 
+    [Fact]
+    public async Task A_unit_of_work_loads_and_stores_many_documents_at_once_and_they_commit_or_roll_back_with_it()
+    {
+        await using var host = await StartAsync(es => es.AddProjection<Counters>(ProjectionMode.Async));
+        var store = host.Services.GetRequiredService<IProjectionStore>();
+        var committed = host.Services.GetRequiredService<IDocumentStore>();
+        const string Collection = "many";
+        var (a, b, c) = ("a-" + Guid.NewGuid().ToString("N"), "b-" + Guid.NewGuid().ToString("N"), "c-" + Guid.NewGuid().ToString("N"));
+        static byte[] Json(int n) => Encoding.UTF8.GetBytes($$"""{"n":{{n}}}""");
+        static string? N(IReadOnlyDictionary<string, byte[]> found, string id) =>
+            found.TryGetValue(id, out var json) ? System.Text.Json.JsonDocument.Parse(json).RootElement.GetProperty("n").ToString() : null;
+
+        var first = await store.BeginAsync(nameof(Counters), isRebuild: false, Ct);
+        await using (first)
+        {
+            var session = first.Context.Documents!;
+            Assert.Empty(await session.LoadManyAsync(Collection, [a, b], Ct));
+            await session.StoreManyAsync(Collection, [new(a, Json(1)), new(b, Json(2))], Ct);
+            await session.StoreManyAsync(Collection, [], Ct);
+            var seen = await session.LoadManyAsync(Collection, [a, b, c], Ct);
+            Assert.Equal(("1", "2", (string?)null, 2), (N(seen, a), N(seen, b), N(seen, c), seen.Count));
+            Assert.Empty(await session.LoadManyAsync(Collection, [], Ct));
+            await Assert.ThrowsAsync<ArgumentException>(async () => await session.StoreManyAsync(Collection, [new(c, Json(3)), new(c, Json(4))], Ct));
+            await Assert.ThrowsAsync<ArgumentException>(async () => await session.LoadManyAsync(Collection, [a, string.Empty], Ct));
+            await first.CommitAsync(Ct);
+        }
+
+        Assert.Equal("2", N(new Dictionary<string, byte[]> { [b] = (await committed.LoadAsync(Collection, b, Ct))! }, b));
+        Assert.Null(await committed.LoadAsync(Collection, c, Ct));
+
+        // A second unit replaces one document and adds another, then rolls back: the committed ones stay as they were.
+        var second = await store.BeginAsync(nameof(Counters), isRebuild: false, Ct);
+        await using (second)
+        {
+            var session = second.Context.Documents!;
+            await session.StoreManyAsync(Collection, [new(b, Json(20)), new(c, Json(30))], Ct);
+            var seen = await session.LoadManyAsync(Collection, [a, b, c], Ct);
+            Assert.Equal(("1", "20", "30"), (N(seen, a), N(seen, b), N(seen, c)));
+        }
+
+        var after = await committed.ListAsync(Collection, null, 10, Ct);
+        Assert.Equal([a, b], after.Select(d => d.Key));
+        Assert.Equal(["1", "2"], after.Select(d => N(new Dictionary<string, byte[]> { [d.Key] = d.Value }, d.Key)));
+    }
+
     private static (long, int) Summary(CounterDocument? document) => (document!.Total, document.Count);
 
     /// <summary>Per stream, the total and count of its increments; an increment of <see cref="Poison"/> throws after the document of an earlier event was written.</summary>

@@ -75,6 +75,38 @@ public sealed class CorruptionTests(PostgresFixture fixture)
         Assert.IsType<EventDeserializationException>(unreadable.Error);
     }
 
+    [Fact]
+    public async Task Each_row_keeps_its_own_stored_type_name_when_a_read_meets_more_names_than_it_caches()
+    {
+        // Reads find a row's type name by its UTF-8 bytes among the names the read met (RowBuffers): names
+        // of one length with a shared prefix, one that is a prefix of another, non-ASCII ones, and more
+        // distinct names than the read keeps, interleaved; each row must come back with its own name.
+        var options = await fixture.CreateSchemaAsync("typenames");
+        var registry = TestData.NewRegistry();
+        registry.UnreadableEvents = UnreadableEventPolicy.ReturnUnreadable;
+        var store = new PostgresEventStore(fixture.DataSource, registry, options);
+        var stream = TestData.NewStream("typenames");
+        var names = Enumerable.Range(0, 80).Select(i => $"gone-{i:D2}")
+            .Concat(["gone", "gone-0", "gone-00x", "gône-00", "gone-é", "gone-è"])
+            .ToArray();
+        var stored = Enumerable.Range(0, 3 * names.Length).Select(i => names[(i * 7) % names.Length]).ToArray();
+        for (var v = 1; v <= stored.Length; v++)
+        {
+            await fixture.DataSource.ExecuteAsync(
+                $"insert into \"{options.Schema}\".events (stream_id, version, event_id, event_type, data, created_at) values ($1, $2, $3, $4, '{{}}'::json, now())",
+                stream.Value, (long)v, Guid.CreateVersion7(), stored[v - 1]);
+        }
+
+        await fixture.DataSource.ExecuteAsync($"insert into \"{options.Schema}\".streams (stream_id, version, created_at, updated_at) values ($1, $2, now(), now())", stream.Value, (long)stored.Length);
+
+        var read = await store.ReadStreamListAsync(stream);
+        var log = await store.ReadAllListAsync(GlobalPosition.Start);
+
+        Assert.Equal(stored, read.Select(e => e.EventType));
+        Assert.Equal(stored, read.Select(e => Assert.IsType<UnreadableEvent>(e.Event).StoredType));
+        Assert.Equal(stored, log.Select(e => e.EventType));
+    }
+
     /// <summary>Appends one good event, then writes a second row directly as the table owner, bypassing the store.</summary>
     private async Task<(PostgresEventStore Store, StreamId Stream, Guid BadId, PostgresOptions Options)> StoreWithBadRowAsync(string type, string json, string? metadata)
     {

@@ -135,6 +135,42 @@ public sealed class ProjectionTests(PostgresFixture fixture)
         return true;
     }
 
+    [Fact]
+    public async Task A_rebuild_unit_that_moves_only_its_shadow_checkpoint_commits_without_a_wal_flush_and_one_that_moves_the_live_checkpoint_commits_durably()
+    {
+        var options = await fixture.CreateSchemaAsync("shadow_commit");
+        var store = new PostgresProjectionStore(fixture.DataSource, TestData.NewRegistry(), options);
+        var (first, second) = (GlobalPosition.FromParts(1, 1), GlobalPosition.FromParts(1, 2));
+
+        // A rebuild batch: only the shadow checkpoint moves.
+        Assert.Equal("off", await SynchronousCommitAsync(store, isRebuild: true, ("p:rebuild", null, first)));
+
+        // The swap: the shadow's position and the projection's own checkpoint in one unit, durable.
+        Assert.Equal("on", await SynchronousCommitAsync(store, isRebuild: true, ("p:rebuild", first, second), ("p", null, second)));
+
+        // Live units of work and inline ones keep the server's setting.
+        Assert.Equal("on", await SynchronousCommitAsync(store, isRebuild: false, ("p", second, GlobalPosition.FromParts(1, 3))));
+    }
+
+    /// <summary>Saves the checkpoints in one unit of work and returns its synchronous_commit setting at commit time.</summary>
+    private static async Task<string> SynchronousCommitAsync(PostgresProjectionStore store, bool isRebuild, params (string Name, GlobalPosition? Expected, GlobalPosition Position)[] moves)
+    {
+        var tx = await store.BeginAsync("p", isRebuild, Ct);
+        await using (tx)
+        {
+            foreach (var (name, expected, position) in moves)
+            {
+                await tx.SaveCheckpointAsync(name, expected, position, Ct);
+            }
+
+            var context = (PostgresProjectionContext)tx.Context;
+            await using var command = new NpgsqlCommand("select current_setting('synchronous_commit')", context.Connection, context.Transaction);
+            var setting = (string)(await command.ExecuteScalarAsync(Ct))!;
+            await tx.CommitAsync(Ct);
+            return setting;
+        }
+    }
+
     private async Task<(long Total, long Version)> TotalAsync(string table, StreamId stream)
     {
         await using var command = fixture.DataSource.CreateCommand($"select total, version from {table} where stream_id = $1");

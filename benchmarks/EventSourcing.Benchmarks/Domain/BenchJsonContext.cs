@@ -9,4 +9,5 @@ namespace EventSourcing.Benchmarks.Domain;
 [JsonSerializable(typeof(MoneyDeposited))]
 [JsonSerializable(typeof(MoneyWithdrawn))]
 [JsonSerializable(typeof(AccountState))]
+[JsonSerializable(typeof(AccountBalance))]
 public sealed partial class BenchJsonContext : JsonSerializerContext;

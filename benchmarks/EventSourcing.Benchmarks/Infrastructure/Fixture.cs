@@ -32,6 +32,10 @@ public static class Fixture
     /// <returns>The system.</returns>
     public static Task<OursSystem> OursLogAsync() => Get("ours_log", () => OursSystem.CreateAsync("ours_log", Registry));
 
+    /// <summary>Our store on the global-log schema as an application configures it, with <see cref="BalanceView"/> and every default.</summary>
+    /// <returns>The system.</returns>
+    public static Task<OursViewSystem> OursViewLogAsync() => Get("ours_view_log", () => Task.FromResult(OursViewSystem.Create("ours_log")));
+
     /// <summary>Our SQLite store on its write file.</summary>
     /// <returns>The system.</returns>
     public static Task<SqliteSystem> SqliteWriteAsync() => Get("sqlite_w", () => SqliteSystem.CreateAsync("sqlite_w", Registry));

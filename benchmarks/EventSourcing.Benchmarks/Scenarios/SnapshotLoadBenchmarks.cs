@@ -48,6 +48,7 @@ public class SnapshotLoadBenchmarks
     [GlobalSetup(Target = nameof(Ours))]
     public async Task SetupOursAsync()
     {
+        await Datasets.EnsureReadFillerAsync();
         await Datasets.EnsureStreamAsync(StreamId, Length, SnapshotAt);
         _ours = await Fixture.OursReadAsync();
     }
@@ -57,6 +58,7 @@ public class SnapshotLoadBenchmarks
     [GlobalSetup(Target = nameof(RawNpgsql))]
     public async Task SetupRawAsync()
     {
+        await Datasets.EnsureReadFillerAsync();
         await Datasets.EnsureStreamAsync(StreamId, Length, SnapshotAt);
         _raw = await Fixture.RawReadAsync();
     }
@@ -66,6 +68,7 @@ public class SnapshotLoadBenchmarks
     [GlobalSetup(Target = nameof(Marten))]
     public async Task SetupMartenAsync()
     {
+        await Datasets.EnsureReadFillerAsync();
         await Datasets.EnsureStreamAsync(StreamId, Length, SnapshotAt);
         _marten = await Fixture.MartenReadAsync();
     }

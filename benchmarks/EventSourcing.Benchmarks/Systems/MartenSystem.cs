@@ -64,6 +64,18 @@ public sealed class MartenSystem : IAsyncDisposable
         await session.SaveChangesAsync();
     }
 
+    /// <summary>Starts a stream with one event; returns the event's global sequence (the latency run).</summary>
+    /// <param name="streamId">The stream.</param>
+    /// <param name="event">The event.</param>
+    /// <returns>The event's sequence number.</returns>
+    public async Task<long> StartStreamReturningSequenceAsync(string streamId, object @event)
+    {
+        await using var session = Store.LightweightSession();
+        var action = session.Events.StartStream(streamId, @event);
+        await session.SaveChangesAsync();
+        return action.Events[0].Sequence;
+    }
+
     /// <summary>Appends to an existing stream with no version check (seeding).</summary>
     /// <param name="streamId">The stream.</param>
     /// <param name="events">The events.</param>
@@ -168,6 +180,33 @@ public sealed class MartenSystem : IAsyncDisposable
             count += page.Count;
             last = page[^1].Sequence;
         }
+    }
+
+    /// <summary>Reads the first <paramref name="limit"/> events of the global log in sequence order, pages as <see cref="ReadAllAsync()"/> (the scaling curve).</summary>
+    /// <param name="limit">The most events to read.</param>
+    /// <returns>The number of events read.</returns>
+    public async Task<long> ReadAllAsync(long limit)
+    {
+        long count = 0;
+        long last = 0;
+        await using var session = Store.QuerySession();
+        while (count < limit)
+        {
+            var page = await session.Events.QueryAllRawEvents()
+                .Where(e => e.Sequence > last)
+                .OrderBy(e => e.Sequence)
+                .Take((int)Math.Min(ReadPage, limit - count))
+                .ToListAsync();
+            if (page.Count == 0)
+            {
+                break;
+            }
+
+            count += page.Count;
+            last = page[^1].Sequence;
+        }
+
+        return count;
     }
 
     /// <summary>Rebuilds the balance projection with Marten's projection daemon.</summary>

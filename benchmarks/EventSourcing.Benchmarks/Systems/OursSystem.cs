@@ -95,12 +95,12 @@ public sealed class OursSystem
     }
 
     /// <summary>
-    /// The Core projection daemon over this store with the balance projection, on the PostgreSQL
-    /// projection store, with batches of 5,000 events (a rebuild-friendly setting; raw flushes every 10,000).
+    /// The Core projection daemon over this store with the hand-written balance projection, on the
+    /// PostgreSQL projection store, with the default <see cref="ProjectionOptions"/>.
     /// </summary>
     /// <returns>The daemon (not started: rebuilds run on demand).</returns>
     public ProjectionDaemon CreateBalanceDaemon() =>
-        new(Store, new PostgresProjectionStore(Databases.OursDataSource, Registry, Options), [new BalanceProjection()], new ProjectionOptions { BatchSize = 5_000 });
+        new(Store, new PostgresProjectionStore(Databases.OursDataSource, Registry, Options), [new BalanceProjection()]);
 
     /// <summary>Rebuilds the balance read model from the global log: ReadAllAsync from the start, fold, batched upsert.</summary>
     /// <param name="store">The store.</param>

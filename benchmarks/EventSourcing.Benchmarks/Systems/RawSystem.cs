@@ -164,8 +164,11 @@ public sealed class RawSystem(NpgsqlDataSource dataSource, string schema)
         var buffer = ArrayPool<byte>.Shared.Rent(4096);
         try
         {
-            await using var command = dataSource.CreateCommand(_snapshotSql);
+            // Prepared explicitly, as our store prepares its statement (not left to auto-preparation).
+            await using var connection = await dataSource.OpenConnectionAsync();
+            await using var command = new NpgsqlCommand(_snapshotSql, connection);
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
+            await command.PrepareAsync();
             await using var reader = await command.ExecuteReaderAsync();
             while (await reader.ReadAsync())
             {
@@ -209,33 +212,18 @@ public sealed class RawSystem(NpgsqlDataSource dataSource, string schema)
     /// <returns>The number of events read.</returns>
     public async Task<long> ReadAllAsync()
     {
-        long count = 0;
-        var buffer = ArrayPool<byte>.Shared.Rent(4096);
-        try
-        {
-            await using var command = dataSource.CreateCommand(_readAllSql);
-            await using var reader = await command.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                var position = GlobalPosition.FromParts(reader.GetFieldValue<ulong>(0), reader.GetInt64(1));
-                var streamId = reader.GetString(2);
-                var version = reader.GetInt64(3);
-                var eventId = reader.GetGuid(4);
-                var type = reader.GetString(5);
-                var @event = EventFactory.Deserialize(type, ReadBytes(reader, 6, ref buffer));
-                // Raw rows carry no metadata (NULL); a non-null column would be parsed here.
-                var metadata = reader.IsDBNull(7) ? EventMetadata.Empty : throw new InvalidOperationException("Raw rows have no metadata.");
-                var timestamp = reader.GetFieldValue<DateTimeOffset>(8);
-                LastEnvelope = new EventEnvelope(eventId, StreamId.From(streamId), version, position, type, @event, metadata, timestamp);
-                count++;
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        await using var command = dataSource.CreateCommand(_readAllSql);
+        return await ReadEnvelopesAsync(command);
+    }
 
-        return count;
+    /// <summary>Reads the first <paramref name="limit"/> events of the global log in order, as <see cref="ReadAllAsync()"/> does (the scaling curve).</summary>
+    /// <param name="limit">The most events to read.</param>
+    /// <returns>The number of events read.</returns>
+    public async Task<long> ReadAllAsync(long limit)
+    {
+        await using var command = dataSource.CreateCommand(_readAllSql + " limit $1");
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = limit });
+        return await ReadEnvelopesAsync(command);
     }
 
     /// <summary>Rebuilds the balance read model: read the global log in order, fold, upsert in batches.</summary>
@@ -286,6 +274,37 @@ public sealed class RawSystem(NpgsqlDataSource dataSource, string schema)
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>Runs a global-log statement, building what an envelope holds for each row; the number of rows.</summary>
+    private async Task<long> ReadEnvelopesAsync(NpgsqlCommand command)
+    {
+        long count = 0;
+        var buffer = ArrayPool<byte>.Shared.Rent(4096);
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                var position = GlobalPosition.FromParts(reader.GetFieldValue<ulong>(0), reader.GetInt64(1));
+                var streamId = reader.GetString(2);
+                var version = reader.GetInt64(3);
+                var eventId = reader.GetGuid(4);
+                var type = reader.GetString(5);
+                var @event = EventFactory.Deserialize(type, ReadBytes(reader, 6, ref buffer));
+                // Raw rows carry no metadata (NULL); a non-null column would be parsed here.
+                var metadata = reader.IsDBNull(7) ? EventMetadata.Empty : throw new InvalidOperationException("Raw rows have no metadata.");
+                var timestamp = reader.GetFieldValue<DateTimeOffset>(8);
+                LastEnvelope = new EventEnvelope(eventId, StreamId.From(streamId), version, position, type, @event, metadata, timestamp);
+                count++;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        return count;
     }
 
     // UTF-8 payload bytes into a reused buffer: no string, no per-row array.

@@ -25,6 +25,44 @@ public static class DocumentGuard
     /// <exception cref="ArgumentException">It breaks the rules.</exception>
     public static void Validate(string collection) => Check(collection, nameof(collection));
 
+    /// <summary>Checks the arguments of a load of several documents.</summary>
+    /// <param name="collection">The collection.</param>
+    /// <param name="ids">The ids.</param>
+    /// <exception cref="ArgumentException">The collection or an id breaks the rules.</exception>
+    public static void ValidateMany(string collection, IReadOnlyCollection<string> ids)
+    {
+        Validate(collection);
+        ArgumentNullException.ThrowIfNull(ids);
+        foreach (var id in ids)
+        {
+            Check(id, nameof(ids));
+        }
+    }
+
+    /// <summary>Checks the arguments of a write of several documents: valid, distinct ids and JSON for each.</summary>
+    /// <param name="collection">The collection.</param>
+    /// <param name="documents">The ids and documents.</param>
+    /// <exception cref="ArgumentException">The collection or an id breaks the rules, or an id appears twice.</exception>
+    public static void ValidateMany(string collection, IReadOnlyList<KeyValuePair<string, byte[]>> documents)
+    {
+        Validate(collection);
+        ArgumentNullException.ThrowIfNull(documents);
+        var seen = new HashSet<string>(documents.Count, StringComparer.Ordinal);
+        foreach (var (id, json) in documents)
+        {
+            Check(id, nameof(documents));
+            if (json is null)
+            {
+                throw new ArgumentException($"Document '{id}' has no JSON.", nameof(documents));
+            }
+
+            if (!seen.Add(id))
+            {
+                throw new ArgumentException($"Document '{id}' appears twice.", nameof(documents));
+            }
+        }
+    }
+
     /// <summary>Checks the arguments of a list call.</summary>
     /// <param name="collection">The collection.</param>
     /// <param name="limit">The page size.</param>

@@ -14,6 +14,13 @@ public interface IDocumentSession
     /// <returns>The UTF-8 JSON, or null when there is no such document.</returns>
     ValueTask<byte[]?> LoadAsync(string collection, string id, CancellationToken cancellationToken = default);
 
+    /// <summary>Loads several documents as this unit of work sees them, in one round trip where the backend can (a view loads the documents of a batch this way).</summary>
+    /// <param name="collection">The collection.</param>
+    /// <param name="ids">The documents' ids.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The UTF-8 JSON of the documents that exist, by id; ids without a document are absent.</returns>
+    ValueTask<IReadOnlyDictionary<string, byte[]>> LoadManyAsync(string collection, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default);
+
     /// <summary>Inserts or replaces a document.</summary>
     /// <param name="collection">The collection.</param>
     /// <param name="id">The document's id.</param>
@@ -21,6 +28,14 @@ public interface IDocumentSession
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>A task that completes when the write is staged.</returns>
     ValueTask StoreAsync(string collection, string id, byte[] json, CancellationToken cancellationToken = default);
+
+    /// <summary>Inserts or replaces several documents, in one round trip where the backend can (a view writes the documents of a batch this way).</summary>
+    /// <param name="collection">The collection.</param>
+    /// <param name="documents">The ids (distinct) and UTF-8 JSON documents.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>A task that completes when the writes are staged.</returns>
+    /// <exception cref="ArgumentException">An id breaks the rules of <see cref="DocumentGuard"/> or appears twice.</exception>
+    ValueTask StoreManyAsync(string collection, IReadOnlyList<KeyValuePair<string, byte[]>> documents, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes a document; nothing happens when there is none.</summary>
     /// <param name="collection">The collection.</param>

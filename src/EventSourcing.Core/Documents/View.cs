@@ -145,32 +145,46 @@ public abstract class View<TDocument> : Projection, IRebuildableProjection, IBat
         }
     }
 
-    /// <summary>Folds events into their documents: each document is loaded once and written once.</summary>
+    /// <summary>
+    /// Folds events into their documents: the documents the events touch are loaded in one call, folded
+    /// in memory in the events' order, and written back in one call (deleted ones one by one).
+    /// </summary>
     private async ValueTask FoldAsync(IReadOnlyList<EventEnvelope> events, ProjectionContext context, CancellationToken cancellationToken)
     {
         var session = SessionOf(context);
         var json = _json ?? throw new InvalidOperationException($"View '{Name}' is not registered: add it with es.AddProjection.");
         var collection = context.IsRebuild ? ShadowCollection : Name;
-        var touched = new Dictionary<string, TDocument?>(StringComparer.Ordinal);
-        foreach (var envelope in events)
+        var folds = new Func<TDocument, EventEnvelope, TDocument?>[events.Count];
+        var ids = new string[events.Count];
+        var distinct = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < events.Count; i++)
         {
+            var envelope = events[i];
             var type = envelope.Event.GetType();
             if (!_folds.TryGetValue(type, out var fold))
             {
                 throw new InvalidOperationException($"View '{Name}' got event {envelope.EventId} of type '{envelope.EventType}' as {type.Name}, which it has no handler for (an unreadable event?).");
             }
 
-            var id = _keys.TryGetValue(type, out var key) ? key(envelope) : envelope.StreamId.Value;
-            DocumentGuard.Validate(collection, id);
-            if (!touched.TryGetValue(id, out var document))
-            {
-                var stored = await session.LoadAsync(collection, id, cancellationToken).ConfigureAwait(false);
-                document = stored is null ? null : JsonSerializer.Deserialize(stored, json);
-            }
-
-            touched[id] = fold(document ?? new TDocument(), envelope);
+            folds[i] = fold;
+            ids[i] = _keys.TryGetValue(type, out var key) ? key(envelope) : envelope.StreamId.Value;
+            DocumentGuard.Validate(collection, ids[i]);
+            distinct.Add(ids[i]);
         }
 
+        var stored = await session.LoadManyAsync(collection, distinct, cancellationToken).ConfigureAwait(false);
+        var touched = new Dictionary<string, TDocument?>(distinct.Count, StringComparer.Ordinal);
+        for (var i = 0; i < events.Count; i++)
+        {
+            if (!touched.TryGetValue(ids[i], out var document))
+            {
+                document = stored.TryGetValue(ids[i], out var bytes) ? JsonSerializer.Deserialize(bytes, json) : null;
+            }
+
+            touched[ids[i]] = folds[i](document ?? new TDocument(), events[i]);
+        }
+
+        var writes = new List<KeyValuePair<string, byte[]>>(touched.Count);
         foreach (var (id, document) in touched)
         {
             if (document is null)
@@ -179,8 +193,13 @@ public abstract class View<TDocument> : Projection, IRebuildableProjection, IBat
             }
             else
             {
-                await session.StoreAsync(collection, id, JsonSerializer.SerializeToUtf8Bytes(document, json), cancellationToken).ConfigureAwait(false);
+                writes.Add(new(id, JsonSerializer.SerializeToUtf8Bytes(document, json)));
             }
+        }
+
+        if (writes.Count > 0)
+        {
+            await session.StoreManyAsync(collection, writes, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -11,20 +11,52 @@ internal sealed class InMemoryDocumentSession(InMemoryDocumentStore store) : IDo
     public ValueTask<byte[]?> LoadAsync(string collection, string id, CancellationToken cancellationToken = default)
     {
         DocumentGuard.Validate(collection, id);
+        return ValueTask.FromResult(Load(collection, id));
+    }
+
+    public ValueTask<IReadOnlyDictionary<string, byte[]>> LoadManyAsync(string collection, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default)
+    {
+        DocumentGuard.ValidateMany(collection, ids);
+        var found = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        foreach (var id in ids)
+        {
+            if (Load(collection, id) is { } json)
+            {
+                found[id] = json;
+            }
+        }
+
+        return ValueTask.FromResult<IReadOnlyDictionary<string, byte[]>>(found);
+    }
+
+    public ValueTask StoreManyAsync(string collection, IReadOnlyList<KeyValuePair<string, byte[]>> documents, CancellationToken cancellationToken = default)
+    {
+        DocumentGuard.ValidateMany(collection, documents);
+        var changes = Changes(collection);
+        foreach (var (id, json) in documents)
+        {
+            changes[id] = [.. json];
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private byte[]? Load(string collection, string id)
+    {
         if (_changes.TryGetValue(collection, out var staged))
         {
             if (staged.Changes.TryGetValue(id, out var json))
             {
-                return ValueTask.FromResult(json);
+                return json;
             }
 
             if (staged.Cleared)
             {
-                return ValueTask.FromResult<byte[]?>(null);
+                return null;
             }
         }
 
-        return ValueTask.FromResult(store.Get(collection, id));
+        return store.Get(collection, id);
     }
 
     public ValueTask StoreAsync(string collection, string id, byte[] json, CancellationToken cancellationToken = default)

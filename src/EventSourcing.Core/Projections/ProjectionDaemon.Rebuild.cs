@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 
 namespace EventSourcing.Projections;
@@ -137,32 +138,77 @@ public sealed partial class ProjectionDaemon
     /// <summary>
     /// Projects the events of the projection's types after <paramref name="from"/> up to <paramref name="head"/>
     /// into the shadow, leaving the shadow checkpoint at the head; returns where it ended and how many events it handled.
+    /// One read of the log runs ahead of the batches (<see cref="ReadBatchesAsync"/>): the next batch is
+    /// read while the current one is projected and committed, and the read is no part of any unit of
+    /// work, whose transaction holds only the batch's writes.
     /// </summary>
     private async Task<(GlobalPosition Reached, long Count)> CatchUpToAsync(Runner runner, ProjectionLease lease, GlobalPosition from, GlobalPosition head, Action<long> onBatch, CancellationToken cancellationToken)
     {
         var position = from;
         long count = 0;
-        while (position < head)
+        if (position >= head)
         {
-            var batch = await ReadBatchAsync(runner, position, cancellationToken).ConfigureAwait(false);
-            var beyond = batch.FindIndex(e => e.Position > head);
-            if (beyond >= 0)
+            return (position, count);
+        }
+
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var batches = Channel.CreateBounded<(List<EventEnvelope> Batch, bool Last)>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
+        var reader = ReadBatchesAsync(runner, from, head, batches.Writer, reading.Token);
+        try
+        {
+            await foreach (var (batch, last) in batches.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                batch.RemoveRange(beyond, batch.Count - beyond);
+                position = await ProcessBatchAsync(runner, lease.Name, position, batch, last ? head : null, lease, isRebuild: true, cancellationToken).ConfigureAwait(false)
+                    ?? throw new InvalidOperationException("A rebuild batch cannot stop without an exception.");
+                count += batch.Count;
+                onBatch(count);
             }
 
-            var last = beyond >= 0 || batch.Count < runner.Settings.BatchSize;
-            position = await ProcessBatchAsync(runner, lease.Name, position, batch, last ? head : null, lease, isRebuild: true, cancellationToken).ConfigureAwait(false)
-                ?? throw new InvalidOperationException("A rebuild batch cannot stop without an exception.");
-            count += batch.Count;
-            onBatch(count);
-            if (last)
-            {
-                break;
-            }
+            await reader.ConfigureAwait(false); // a failed read ends the batches early: its exception
+        }
+        finally
+        {
+            // On a failure, stop the read ahead and let it end (its outcome no longer matters).
+            await reading.CancelAsync().ConfigureAwait(false);
+            await reader.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         return (position, count);
+    }
+
+    /// <summary>
+    /// Reads the projection's events after <paramref name="after"/> up to <paramref name="head"/> in one
+    /// read of the log (so the store pages it as it reads best), cut into batches; the last one (maybe
+    /// empty) is flagged. Completes the channel either way; a failed read fails the task.
+    /// </summary>
+    private async Task ReadBatchesAsync(Runner runner, GlobalPosition after, GlobalPosition head, ChannelWriter<(List<EventEnvelope> Batch, bool Last)> writer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var size = runner.Settings.BatchSize;
+            var batch = new List<EventEnvelope>(Math.Min(size, 1024));
+            await foreach (var e in _store.ReadAllAsync(after, long.MaxValue, runner.Projection.EventTypes, cancellationToken).ConfigureAwait(false))
+            {
+                if (e.Position > head)
+                {
+                    break;
+                }
+
+                if (batch.Count == size)
+                {
+                    await writer.WriteAsync((batch, false), cancellationToken).ConfigureAwait(false);
+                    batch = new List<EventEnvelope>(Math.Min(size, 1024));
+                }
+
+                batch.Add(e);
+            }
+
+            await writer.WriteAsync((batch, true), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            writer.TryComplete();
+        }
     }
 
     private void Report(IProgress<RebuildProgress>? progress, string name, long done, long total, TimeSpan elapsed)

@@ -10,6 +10,15 @@ internal sealed class DocumentSql(string quotedSchema)
         on conflict (collection, id) do update set data = excluded.data
         """;
 
+    /// <summary>The documents among the ids of $2 (text[]).</summary>
+    public string LoadMany { get; } = $"select id, data from {quotedSchema}.documents where collection = $1 and id = any($2)";
+
+    /// <summary>Upserts the documents of the parallel arrays $2 (ids, distinct) and $3 (jsonb) in one statement.</summary>
+    public string UpsertMany { get; } = $"""
+        insert into {quotedSchema}.documents (collection, id, data) select $1, d.id, d.data from unnest($2::text[], $3::jsonb[]) as d (id, data)
+        on conflict (collection, id) do update set data = excluded.data
+        """;
+
     public string Delete { get; } = $"delete from {quotedSchema}.documents where collection = $1 and id = $2";
 
     public string DeleteAll { get; } = $"delete from {quotedSchema}.documents where collection = $1";

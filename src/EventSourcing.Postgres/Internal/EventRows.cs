@@ -12,14 +12,14 @@ internal static class EventRows
 {
     /// <summary>
     /// Reads the event's columns, the first at <paramref name="ordinal"/>, front to back (sequential
-    /// access reads each once): type names and json as UTF-8 bytes into <paramref name="buffers"/>,
-    /// resolved and deserialized from there, no string per event.
+    /// access reads each once): json as UTF-8 bytes into <paramref name="buffers"/>, deserialized from
+    /// there; the type name found by its bytes among those of the read (decoded once each): no string per event.
     /// </summary>
     public static EventEnvelope Read(NpgsqlDataReader reader, int ordinal, RowBuffers buffers, EventTypeRegistry registry, StreamId streamId)
     {
         var version = reader.GetInt64(ordinal);
         var eventId = reader.GetGuid(ordinal + 1);
-        var typeLength = buffers.ReadChars(reader, ordinal + 2);
+        var storedType = buffers.ReadTypeName(reader, ordinal + 2);
         var timestamp = reader.GetFieldValue<DateTimeOffset>(ordinal + 3);
         var position = Positions.Read(reader, ordinal + 4);
 
@@ -33,12 +33,11 @@ internal static class EventRows
             }
             catch (Exception ex) when (ex is JsonException or InvalidOperationException)
             {
-                throw new EventDeserializationException(eventId, streamId, version, new string(buffers.Chars, 0, typeLength), ex);
+                throw new EventDeserializationException(eventId, streamId, version, storedType, ex);
             }
         }
 
         var payloadLength = buffers.ReadBytes(reader, ordinal + 7);
-        var storedType = buffers.Chars.AsSpan(0, typeLength);
         var @event = registry.DeserializeEvent(storedType, buffers.Bytes.AsSpan(0, payloadLength), eventId, streamId, version, out var eventType);
         return new EventEnvelope(eventId, streamId, version, position, eventType, @event, metadata, timestamp);
     }

@@ -56,6 +56,22 @@ internal sealed class PostgresDocuments(PostgresBackend backend) : IDocumentStor
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? reader.GetFieldValue<byte[]>(0) : null;
     }
 
+    private async Task<Dictionary<string, byte[]>> LoadManyAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string collection, IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
+    {
+        using var command = backend.Command(_sql.LoadMany, connection, transaction);
+        command.Parameters.Add(Text(collection));
+        command.Parameters.Add(new NpgsqlParameter<string[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = [.. ids] });
+        var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await using var readerScope = reader.ConfigureAwait(false);
+        var found = new Dictionary<string, byte[]>(ids.Count, StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            found[reader.GetString(0)] = reader.GetFieldValue<byte[]>(1);
+        }
+
+        return found;
+    }
+
     private async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, NpgsqlParameter[] parameters, CancellationToken cancellationToken)
     {
         using var command = backend.Command(sql, connection, transaction);
@@ -66,39 +82,69 @@ internal sealed class PostgresDocuments(PostgresBackend backend) : IDocumentStor
     private static NpgsqlParameter<string> Text(string value) => new() { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = value };
 
     /// <summary>Document writes in the unit of work's transaction: they commit or roll back with it.</summary>
-    private sealed class UnitSession(PostgresDocuments documents, NpgsqlConnection connection, NpgsqlTransaction transaction) : IDocumentSession
+    private sealed class UnitSession(PostgresDocuments owner, NpgsqlConnection connection, NpgsqlTransaction transaction) : IDocumentSession
     {
         public async ValueTask<byte[]?> LoadAsync(string collection, string id, CancellationToken cancellationToken = default)
         {
             DocumentGuard.Validate(collection, id);
-            return await documents.LoadAsync(connection, transaction, collection, id, cancellationToken).ConfigureAwait(false);
+            return await owner.LoadAsync(connection, transaction, collection, id, cancellationToken).ConfigureAwait(false);
+        }
+
+        public async ValueTask<IReadOnlyDictionary<string, byte[]>> LoadManyAsync(string collection, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default)
+        {
+            DocumentGuard.ValidateMany(collection, ids);
+            return ids.Count == 0
+                ? new Dictionary<string, byte[]>(StringComparer.Ordinal)
+                : await owner.LoadManyAsync(connection, transaction, collection, ids, cancellationToken).ConfigureAwait(false);
+        }
+
+        public async ValueTask StoreManyAsync(string collection, IReadOnlyList<KeyValuePair<string, byte[]>> documents, CancellationToken cancellationToken = default)
+        {
+            DocumentGuard.ValidateMany(collection, documents);
+            if (documents.Count == 0)
+            {
+                return;
+            }
+
+            var ids = new string[documents.Count];
+            var data = new byte[documents.Count][];
+            for (var i = 0; i < ids.Length; i++)
+            {
+                (ids[i], data[i]) = (documents[i].Key, documents[i].Value);
+            }
+
+            await owner.ExecuteAsync(connection, transaction, owner._sql.UpsertMany, [
+                Text(collection),
+                new NpgsqlParameter<string[]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, TypedValue = ids },
+                new NpgsqlParameter<byte[][]> { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb, TypedValue = data },
+            ], cancellationToken).ConfigureAwait(false);
         }
 
         public async ValueTask StoreAsync(string collection, string id, byte[] json, CancellationToken cancellationToken = default)
         {
             DocumentGuard.Validate(collection, id);
             ArgumentNullException.ThrowIfNull(json);
-            await documents.ExecuteAsync(connection, transaction, documents._sql.Upsert, [Text(collection), Text(id), new NpgsqlParameter<byte[]> { NpgsqlDbType = NpgsqlDbType.Jsonb, TypedValue = json }], cancellationToken).ConfigureAwait(false);
+            await owner.ExecuteAsync(connection, transaction, owner._sql.Upsert, [Text(collection), Text(id), new NpgsqlParameter<byte[]> { NpgsqlDbType = NpgsqlDbType.Jsonb, TypedValue = json }], cancellationToken).ConfigureAwait(false);
         }
 
         public async ValueTask DeleteAsync(string collection, string id, CancellationToken cancellationToken = default)
         {
             DocumentGuard.Validate(collection, id);
-            await documents.ExecuteAsync(connection, transaction, documents._sql.Delete, [Text(collection), Text(id)], cancellationToken).ConfigureAwait(false);
+            await owner.ExecuteAsync(connection, transaction, owner._sql.Delete, [Text(collection), Text(id)], cancellationToken).ConfigureAwait(false);
         }
 
         public async ValueTask DeleteAllAsync(string collection, CancellationToken cancellationToken = default)
         {
             DocumentGuard.Validate(collection);
-            await documents.ExecuteAsync(connection, transaction, documents._sql.DeleteAll, [Text(collection)], cancellationToken).ConfigureAwait(false);
+            await owner.ExecuteAsync(connection, transaction, owner._sql.DeleteAll, [Text(collection)], cancellationToken).ConfigureAwait(false);
         }
 
         public async ValueTask ReplaceAllAsync(string source, string target, CancellationToken cancellationToken = default)
         {
             DocumentGuard.Validate(source);
             DocumentGuard.Validate(target);
-            await documents.ExecuteAsync(connection, transaction, documents._sql.DeleteAll, [Text(target)], cancellationToken).ConfigureAwait(false);
-            await documents.ExecuteAsync(connection, transaction, documents._sql.Rename, [Text(source), Text(target)], cancellationToken).ConfigureAwait(false);
+            await owner.ExecuteAsync(connection, transaction, owner._sql.DeleteAll, [Text(target)], cancellationToken).ConfigureAwait(false);
+            await owner.ExecuteAsync(connection, transaction, owner._sql.Rename, [Text(source), Text(target)], cancellationToken).ConfigureAwait(false);
         }
     }
 }

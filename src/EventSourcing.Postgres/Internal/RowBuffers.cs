@@ -7,7 +7,7 @@ namespace EventSourcing.Postgres.Internal;
 /// <summary>
 /// The pooled buffers one read reuses for every row, so that reading a row allocates no string and no
 /// array: the raw bytes of the json columns, and the UTF-8 bytes of the text columns (the protocol's
-/// client encoding is always UTF-8), decoded into characters where needed. Grown on demand; not
+/// client encoding is always UTF-8), compared as bytes with the stream id and type names already met. Grown on demand; not
 /// thread-safe; give them back with <see cref="Return"/>.
 /// </summary>
 /// <remarks>
@@ -23,11 +23,15 @@ internal sealed class RowBuffers
     private byte[] _lastStreamId = ArrayPool<byte>.Shared.Rent(256);
     private int _lastStreamIdLength = -1;
 
+    /// <summary>The distinct event-type names this read met, with their UTF-8 bytes (see <see cref="ReadTypeName"/>).</summary>
+    private readonly List<(byte[] Utf8, string Name)> _names = [];
+    private int _lastName;
+
+    /// <summary>Distinct type names <see cref="ReadTypeName"/> keeps per read.</summary>
+    public const int MaxCachedNames = 64;
+
     /// <summary>The bytes of the last json column read by <see cref="ReadBytes"/>.</summary>
     public byte[] Bytes { get; private set; } = ArrayPool<byte>.Shared.Rent(4096);
-
-    /// <summary>The characters of the last text column read by <see cref="ReadChars"/>.</summary>
-    public char[] Chars { get; private set; } = ArrayPool<char>.Shared.Rent(256);
 
     /// <summary>Copies a json (or bytea) column's raw bytes into <see cref="Bytes"/>; returns the length.</summary>
     public int ReadBytes(NpgsqlDataReader reader, int ordinal)
@@ -42,19 +46,39 @@ internal sealed class RowBuffers
         return length;
     }
 
-    /// <summary>Reads a text column into <see cref="Chars"/>; returns the number of characters.</summary>
-    public int ReadChars(NpgsqlDataReader reader, int ordinal)
+    /// <summary>
+    /// Reads an event-type column: the name as a string, decoded once per distinct name of the read and
+    /// found again by its UTF-8 bytes (a read meets few types, so a row costs a byte comparison, not a
+    /// decode and an allocation). Past <see cref="MaxCachedNames"/> distinct names, the others are decoded per row.
+    /// </summary>
+    public string ReadTypeName(NpgsqlDataReader reader, int ordinal)
     {
         var length = ReadText(reader, ordinal);
+        var bytes = _text.AsSpan(0, length);
 
-        // UTF-8 never has more characters than bytes.
-        if (Chars.Length < length)
+        // Most rows repeat the type of the row before or one of the few others: try the last hit first.
+        if (_lastName < _names.Count && bytes.SequenceEqual(_names[_lastName].Utf8))
         {
-            ArrayPool<char>.Shared.Return(Chars);
-            Chars = ArrayPool<char>.Shared.Rent(length);
+            return _names[_lastName].Name;
         }
 
-        return Utf8.GetChars(_text.AsSpan(0, length), Chars);
+        for (var i = 0; i < _names.Count; i++)
+        {
+            if (bytes.SequenceEqual(_names[i].Utf8))
+            {
+                _lastName = i;
+                return _names[i].Name;
+            }
+        }
+
+        var name = Utf8.GetString(bytes);
+        if (_names.Count < MaxCachedNames)
+        {
+            _lastName = _names.Count;
+            _names.Add((bytes.ToArray(), name));
+        }
+
+        return name;
     }
 
     /// <summary>
@@ -88,13 +112,8 @@ internal sealed class RowBuffers
         Give(Bytes);
         Give(_text);
         Give(_lastStreamId);
-        if (Chars.Length > 0)
-        {
-            ArrayPool<char>.Shared.Return(Chars);
-        }
-
         Bytes = _text = _lastStreamId = [];
-        Chars = [];
+        _names.Clear();
 
         static void Give(byte[] buffer)
         {

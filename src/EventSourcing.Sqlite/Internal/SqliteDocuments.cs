@@ -96,6 +96,50 @@ internal sealed class SqliteDocuments(SqliteDatabase database) : IDocumentStore
             return ValueTask.FromResult(Load(connection, transaction, collection, id));
         }
 
+        public ValueTask<IReadOnlyDictionary<string, byte[]>> LoadManyAsync(string collection, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default)
+        {
+            // In process, a statement is no round trip: one prepared statement, rebound per id.
+            DocumentGuard.ValidateMany(collection, ids);
+            cancellationToken.ThrowIfCancellationRequested();
+            var found = new Dictionary<string, byte[]>(ids.Count, StringComparer.Ordinal);
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = LoadSql;
+            Values.Add(command, "$collection", collection);
+            var id = command.Parameters.Add("$id", SqliteType.Text);
+            foreach (var each in ids)
+            {
+                id.Value = each;
+                using var reader = command.ExecuteReader();
+                if (reader.Read())
+                {
+                    found[each] = Encoding.UTF8.GetBytes(reader.GetString(0));
+                }
+            }
+
+            return ValueTask.FromResult<IReadOnlyDictionary<string, byte[]>>(found);
+        }
+
+        public ValueTask StoreManyAsync(string collection, IReadOnlyList<KeyValuePair<string, byte[]>> documents, CancellationToken cancellationToken = default)
+        {
+            DocumentGuard.ValidateMany(collection, documents);
+            cancellationToken.ThrowIfCancellationRequested();
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = UpsertSql;
+            Values.Add(command, "$collection", collection);
+            var id = command.Parameters.Add("$id", SqliteType.Text);
+            var data = command.Parameters.Add("$data", SqliteType.Text);
+            foreach (var (each, json) in documents)
+            {
+                id.Value = each;
+                data.Value = Encoding.UTF8.GetString(json);
+                command.ExecuteNonQuery();
+            }
+
+            return ValueTask.CompletedTask;
+        }
+
         public ValueTask StoreAsync(string collection, string id, byte[] json, CancellationToken cancellationToken = default)
         {
             DocumentGuard.Validate(collection, id);
