@@ -89,7 +89,7 @@ public sealed partial class ProjectionDaemon
         return activity;
     }
 
-    /// <summary>What the runner knows of its lag in events, without I/O.</summary>
+    /// <summary>What the runner knows of its lag (in events and in seconds), without I/O.</summary>
     private sealed partial class Runner
     {
         private List<EventEnvelope>? _lastRead;
@@ -106,17 +106,29 @@ public sealed partial class ProjectionDaemon
         /// (or it stopped on a failure): every event of its types up to the head when that read came back
         /// short of a batch, the first batch of more when it was full. 0 otherwise.
         /// </summary>
-        public long PendingEvents()
+        public long PendingEvents() =>
+            Pending(includeFaulted: true) is ({ } batch, var first) ? batch.Count - first : 0;
+
+        /// <summary>
+        /// The age of the oldest of those events (0 when there is none, or the projection stopped on a
+        /// failure). Read from the same batch and checkpoint, so it is 0 as soon as the checkpoint passes them.
+        /// </summary>
+        public double LagSeconds(DateTimeOffset now) =>
+            Pending(includeFaulted: false) is ({ } batch, var first) ? Math.Max(0, (now - batch[first].Timestamp).TotalSeconds) : 0;
+
+        /// <summary>The last read and the index of its first event after the checkpoint; no batch when none is pending.</summary>
+        private (List<EventEnvelope>? Batch, int First) Pending(bool includeFaulted)
         {
             var status = Status;
-            if (LastRead is not { Count: > 0 } batch || status.State is not (ProjectionState.CatchingUp or ProjectionState.Live or ProjectionState.Faulted))
+            var running = status.State is ProjectionState.CatchingUp or ProjectionState.Live || (includeFaulted && status.State == ProjectionState.Faulted);
+            if (LastRead is not { Count: > 0 } batch || !running)
             {
-                return 0;
+                return (null, 0);
             }
 
             if (status.Checkpoint is not { } checkpoint)
             {
-                return batch.Count;
+                return (batch, 0);
             }
 
             // The first event after the checkpoint (binary search: a batch is in log order).
@@ -135,7 +147,7 @@ public sealed partial class ProjectionDaemon
                 }
             }
 
-            return batch.Count - low;
+            return low < batch.Count ? (batch, low) : (null, 0);
         }
     }
 }

@@ -139,7 +139,6 @@ public sealed partial class ProjectionDaemon
             var from = checkpoint ?? GlobalPosition.Start;
             var batch = await ReadBatchAsync(runner, from, stopping).ConfigureAwait(false);
             var complete = batch.Count < runner.Settings.BatchSize;
-            runner.OldestPending = batch.Count > 0 ? batch[0].Timestamp : null;
             runner.LastRead = batch;
             nearHead = complete;
             GlobalPosition? end = complete && head is { } h && h > (batch.Count > 0 ? batch[^1].Position : from) ? h : null;
@@ -173,7 +172,6 @@ public sealed partial class ProjectionDaemon
 
             if (complete)
             {
-                runner.OldestPending = null;
                 runner.Update(s => s with { State = ProjectionState.Live });
             }
         }

@@ -279,29 +279,6 @@ public sealed partial class ProjectionDaemon : IHostedService, IAsyncDisposable
 
         public Task Progressed => Volatile.Read(ref _progressed).Task;
 
-        /// <summary>When the oldest event read but not projected yet was appended; null when caught up.</summary>
-        public DateTimeOffset? OldestPending
-        {
-            get
-            {
-                lock (_statusGate)
-                {
-                    return field;
-                }
-            }
-
-            set
-            {
-                lock (_statusGate)
-                {
-                    field = value;
-                }
-            }
-        }
-
-        public double LagSeconds(DateTimeOffset now) =>
-            OldestPending is { } oldest && Status.State != ProjectionState.Faulted ? Math.Max(0, (now - oldest).TotalSeconds) : 0;
-
         public bool Handles(EventEnvelope envelope) => types.Contains(envelope.EventType);
 
         public void Update(Func<ProjectionStatus, ProjectionStatus> change)
