@@ -30,6 +30,17 @@ public sealed class RawSystem(NpgsqlDataSource dataSource, string schema)
          where stream_id = $1 and version > coalesce((select version from snap), 0) order by version limit 1000000)
         """;
 
+    // As _snapshotSql, with every column an EventEnvelope carries (event id, timestamp, position, metadata):
+    // what our store's tail read must send and decode, so its ratio to raw separates the envelope's cost
+    // (server and client) from the library's own.
+    private readonly string _snapshotEnvelopeSql = $"""
+        with snap as materialized (select version, data from {schema}.snapshots where stream_id = $1)
+        select version, data, null, null, null, null, null, null, null, null from snap
+        union all
+        (select null, null, version, event_id, event_type, created_at, tx_id, global_position, metadata, data from {schema}.events
+         where stream_id = $1 and version > coalesce((select version from snap), 0) order by version limit 1000000)
+        """;
+
     // The gap-safe global-log read (xid8 horizon, DESIGN-NOTES §5), all columns an envelope carries.
     private readonly string _readAllSql = $"""
         select tx_id, global_position, stream_id, version, event_id, event_type, data, metadata, created_at
@@ -183,6 +194,52 @@ public sealed class RawSystem(NpgsqlDataSource dataSource, string schema)
                     var version = reader.GetInt64(2);
                     var @event = EventFactory.Deserialize(reader.GetString(3), ReadBytes(reader, 4, ref buffer));
                     account.ReplayRaw(@event, version);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        return account;
+    }
+
+    /// <summary>
+    /// As <see cref="LoadFromSnapshotAsync"/>, reading every column of the envelope our store returns
+    /// (event id, timestamp, position, metadata) besides version, type and payload: the same bytes on the wire.
+    /// </summary>
+    /// <param name="streamId">The stream.</param>
+    /// <returns>The aggregate.</returns>
+    public async Task<Account> LoadFromSnapshotEnvelopeAsync(string streamId)
+    {
+        var account = new Account();
+        var buffer = ArrayPool<byte>.Shared.Rent(4096);
+        try
+        {
+            await using var connection = await dataSource.OpenConnectionAsync();
+            await using var command = new NpgsqlCommand(_snapshotEnvelopeSql, connection);
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
+            await command.PrepareAsync();
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                if (!reader.IsDBNull(0))
+                {
+                    var snapshotVersion = reader.GetInt64(0);
+                    var state = JsonSerializer.Deserialize(ReadBytes(reader, 1, ref buffer), BenchJsonContext.Default.AccountState)!;
+                    account.RestoreRaw(state, snapshotVersion);
+                }
+                else
+                {
+                    var version = reader.GetInt64(2);
+                    var eventId = reader.GetGuid(3);
+                    var type = reader.GetString(4);
+                    var envelope = (eventId, Timestamp: reader.GetFieldValue<DateTimeOffset>(5), Transaction: reader.GetFieldValue<ulong>(6), Position: reader.GetInt64(7),
+                        Metadata: reader.IsDBNull(8) ? null : reader.GetString(8));
+                    var @event = EventFactory.Deserialize(type, ReadBytes(reader, 9, ref buffer));
+                    account.ReplayRaw(@event, version);
+                    GC.KeepAlive(envelope.Metadata);
                 }
             }
         }
