@@ -37,7 +37,7 @@ public sealed class RawSystem(NpgsqlDataSource dataSource, string schema)
         with snap as materialized (select version, data from {schema}.snapshots where stream_id = $1)
         select version, data, null, null, null, null, null, null, null, null from snap
         union all
-        (select null, null, version, event_id, event_type, created_at, tx_id, global_position, metadata, data from {schema}.events
+        (select null, null, version, event_type, event_id, created_at, tx_id, global_position, metadata, data from {schema}.events
          where stream_id = $1 and version > coalesce((select version from snap), 0) order by version limit 1000000)
         """;
 
@@ -169,7 +169,17 @@ public sealed class RawSystem(NpgsqlDataSource dataSource, string schema)
     /// <summary>Reads the snapshot and the tail in one statement; restores the snapshot, applies the tail.</summary>
     /// <param name="streamId">The stream.</param>
     /// <returns>The aggregate.</returns>
-    public async Task<Account> LoadFromSnapshotAsync(string streamId)
+    public Task<Account> LoadFromSnapshotAsync(string streamId) => LoadFromSnapshotAsync(streamId, envelope: false);
+
+    /// <summary>
+    /// As <see cref="LoadFromSnapshotAsync(string)"/>, reading every column of the envelope our store returns
+    /// (event id, timestamp, position, metadata) besides version, type and payload: the same bytes on the wire.
+    /// </summary>
+    /// <param name="streamId">The stream.</param>
+    /// <returns>The aggregate.</returns>
+    public Task<Account> LoadFromSnapshotEnvelopeAsync(string streamId) => LoadFromSnapshotAsync(streamId, envelope: true);
+
+    private async Task<Account> LoadFromSnapshotAsync(string streamId, bool envelope)
     {
         var account = new Account();
         var buffer = ArrayPool<byte>.Shared.Rent(4096);
@@ -177,7 +187,7 @@ public sealed class RawSystem(NpgsqlDataSource dataSource, string schema)
         {
             // Prepared explicitly, as our store prepares its statement (not left to auto-preparation).
             await using var connection = await dataSource.OpenConnectionAsync();
-            await using var command = new NpgsqlCommand(_snapshotSql, connection);
+            await using var command = new NpgsqlCommand(envelope ? _snapshotEnvelopeSql : _snapshotSql, connection);
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
             await command.PrepareAsync();
             await using var reader = await command.ExecuteReaderAsync();
@@ -192,54 +202,16 @@ public sealed class RawSystem(NpgsqlDataSource dataSource, string schema)
                 else
                 {
                     var version = reader.GetInt64(2);
-                    var @event = EventFactory.Deserialize(reader.GetString(3), ReadBytes(reader, 4, ref buffer));
-                    account.ReplayRaw(@event, version);
-                }
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+                    var type = reader.GetString(3);
+                    if (envelope)
+                    {
+                        var columns = (EventId: reader.GetGuid(4), Timestamp: reader.GetFieldValue<DateTimeOffset>(5), Transaction: reader.GetFieldValue<ulong>(6),
+                            Position: reader.GetInt64(7), Metadata: reader.IsDBNull(8) ? null : reader.GetString(8));
+                        GC.KeepAlive(columns.Metadata);
+                    }
 
-        return account;
-    }
-
-    /// <summary>
-    /// As <see cref="LoadFromSnapshotAsync"/>, reading every column of the envelope our store returns
-    /// (event id, timestamp, position, metadata) besides version, type and payload: the same bytes on the wire.
-    /// </summary>
-    /// <param name="streamId">The stream.</param>
-    /// <returns>The aggregate.</returns>
-    public async Task<Account> LoadFromSnapshotEnvelopeAsync(string streamId)
-    {
-        var account = new Account();
-        var buffer = ArrayPool<byte>.Shared.Rent(4096);
-        try
-        {
-            await using var connection = await dataSource.OpenConnectionAsync();
-            await using var command = new NpgsqlCommand(_snapshotEnvelopeSql, connection);
-            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
-            await command.PrepareAsync();
-            await using var reader = await command.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                if (!reader.IsDBNull(0))
-                {
-                    var snapshotVersion = reader.GetInt64(0);
-                    var state = JsonSerializer.Deserialize(ReadBytes(reader, 1, ref buffer), BenchJsonContext.Default.AccountState)!;
-                    account.RestoreRaw(state, snapshotVersion);
-                }
-                else
-                {
-                    var version = reader.GetInt64(2);
-                    var eventId = reader.GetGuid(3);
-                    var type = reader.GetString(4);
-                    var envelope = (eventId, Timestamp: reader.GetFieldValue<DateTimeOffset>(5), Transaction: reader.GetFieldValue<ulong>(6), Position: reader.GetInt64(7),
-                        Metadata: reader.IsDBNull(8) ? null : reader.GetString(8));
-                    var @event = EventFactory.Deserialize(type, ReadBytes(reader, 9, ref buffer));
+                    var @event = EventFactory.Deserialize(type, ReadBytes(reader, envelope ? 9 : 4, ref buffer));
                     account.ReplayRaw(@event, version);
-                    GC.KeepAlive(envelope.Metadata);
                 }
             }
         }
