@@ -27,6 +27,7 @@ public sealed class LostReplyProxy : IAsyncDisposable
     private readonly Task _accepting;
     private int _armed;
     private int _dropped;
+    private int _exchanges;
 
     /// <summary>Starts a proxy in front of the server of <paramref name="upstreamConnectionString"/>.</summary>
     /// <param name="upstreamConnectionString">The server's connection string (host and port are read from it).</param>
@@ -54,6 +55,13 @@ public sealed class LostReplyProxy : IAsyncDisposable
 
     /// <summary>How many replies were thrown away (and their connections closed) so far.</summary>
     public int Dropped => Volatile.Read(ref _dropped);
+
+    /// <summary>
+    /// How many exchanges the server ended so far on every proxied connection: its ReadyForQuery messages
+    /// after each connection's start-up, one per round trip (a statement, a prepare, a pipelined batch).
+    /// Unarmed, the proxy only forwards and counts: e.g. how many round trips an operation costs.
+    /// </summary>
+    public int Exchanges => Volatile.Read(ref _exchanges);
 
     /// <summary>How many more replies to throw away.</summary>
     public int Armed => Volatile.Read(ref _armed);
@@ -200,6 +208,11 @@ public sealed class LostReplyProxy : IAsyncDisposable
                             held.SetLength(0);
                             holding = false;
                         }
+                    }
+
+                    if (type == 'Z' && started)
+                    {
+                        Interlocked.Increment(ref _exchanges);
                     }
 
                     started |= type == 'Z';

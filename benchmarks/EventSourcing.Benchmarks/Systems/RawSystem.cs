@@ -30,6 +30,17 @@ public sealed class RawSystem(NpgsqlDataSource dataSource, string schema)
          where stream_id = $1 and version > coalesce((select version from snap), 0) order by version limit 1000000)
         """;
 
+    // As _snapshotSql, with every column an EventEnvelope carries (event id, timestamp, position, metadata):
+    // what our store's tail read must send and decode, so its ratio to raw separates the envelope's cost
+    // (server and client) from the library's own.
+    private readonly string _snapshotEnvelopeSql = $"""
+        with snap as materialized (select version, data from {schema}.snapshots where stream_id = $1)
+        select version, data, null, null, null, null, null, null, null, null from snap
+        union all
+        (select null, null, version, event_type, event_id, created_at, tx_id, global_position, metadata, data from {schema}.events
+         where stream_id = $1 and version > coalesce((select version from snap), 0) order by version limit 1000000)
+        """;
+
     // The gap-safe global-log read (xid8 horizon, DESIGN-NOTES §5), all columns an envelope carries.
     private readonly string _readAllSql = $"""
         select tx_id, global_position, stream_id, version, event_id, event_type, data, metadata, created_at
@@ -158,7 +169,17 @@ public sealed class RawSystem(NpgsqlDataSource dataSource, string schema)
     /// <summary>Reads the snapshot and the tail in one statement; restores the snapshot, applies the tail.</summary>
     /// <param name="streamId">The stream.</param>
     /// <returns>The aggregate.</returns>
-    public async Task<Account> LoadFromSnapshotAsync(string streamId)
+    public Task<Account> LoadFromSnapshotAsync(string streamId) => LoadFromSnapshotAsync(streamId, envelope: false);
+
+    /// <summary>
+    /// As <see cref="LoadFromSnapshotAsync(string)"/>, reading every column of the envelope our store returns
+    /// (event id, timestamp, position, metadata) besides version, type and payload: the same bytes on the wire.
+    /// </summary>
+    /// <param name="streamId">The stream.</param>
+    /// <returns>The aggregate.</returns>
+    public Task<Account> LoadFromSnapshotEnvelopeAsync(string streamId) => LoadFromSnapshotAsync(streamId, envelope: true);
+
+    private async Task<Account> LoadFromSnapshotAsync(string streamId, bool envelope)
     {
         var account = new Account();
         var buffer = ArrayPool<byte>.Shared.Rent(4096);
@@ -166,7 +187,7 @@ public sealed class RawSystem(NpgsqlDataSource dataSource, string schema)
         {
             // Prepared explicitly, as our store prepares its statement (not left to auto-preparation).
             await using var connection = await dataSource.OpenConnectionAsync();
-            await using var command = new NpgsqlCommand(_snapshotSql, connection);
+            await using var command = new NpgsqlCommand(envelope ? _snapshotEnvelopeSql : _snapshotSql, connection);
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = streamId });
             await command.PrepareAsync();
             await using var reader = await command.ExecuteReaderAsync();
@@ -181,7 +202,15 @@ public sealed class RawSystem(NpgsqlDataSource dataSource, string schema)
                 else
                 {
                     var version = reader.GetInt64(2);
-                    var @event = EventFactory.Deserialize(reader.GetString(3), ReadBytes(reader, 4, ref buffer));
+                    var type = reader.GetString(3);
+                    if (envelope)
+                    {
+                        var columns = (EventId: reader.GetGuid(4), Timestamp: reader.GetFieldValue<DateTimeOffset>(5), Transaction: reader.GetFieldValue<ulong>(6),
+                            Position: reader.GetInt64(7), Metadata: reader.IsDBNull(8) ? null : reader.GetString(8));
+                        GC.KeepAlive(columns.Metadata);
+                    }
+
+                    var @event = EventFactory.Deserialize(type, ReadBytes(reader, envelope ? 9 : 4, ref buffer));
                     account.ReplayRaw(@event, version);
                 }
             }
