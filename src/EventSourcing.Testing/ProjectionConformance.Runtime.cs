@@ -62,11 +62,11 @@ public abstract partial class ProjectionConformance
     {
         var (events, projections) = await CreateBackendAsync(TestData.NewRegistry(), []);
         var stream = TestData.NewStream();
-        await events.AppendAsync(stream, ExpectedVersion.NoStream, TestData.Increments(5), Ct);
+        var appended = await events.AppendAsync(stream, ExpectedVersion.NoStream, TestData.Increments(5), Ct);
         var projection = new TotalsProjection("rebuilt-once");
         await using var daemon = new ProjectionDaemon(events, projections, [projection], Fast());
         await daemon.StartAsync(Ct);
-        await daemon.WaitForPositionAsync("rebuilt-once", await HeadAsync(events), Ct);
+        await daemon.WaitForPositionAsync("rebuilt-once", appended.Position, Ct);
 
         var other = await projections.TryAcquireLeaseAsync("rebuilt-once:rebuild", Ct);
         Assert.NotNull(other);
@@ -86,13 +86,13 @@ public abstract partial class ProjectionConformance
     {
         var (events, projections) = await CreateBackendAsync(TestData.NewRegistry(), []);
         var stream = TestData.NewStream();
-        await events.AppendAsync(stream, ExpectedVersion.NoStream, [new EventData(new Incremented(1)), new EventData(new Incremented(666)), new EventData(new Incremented(2))], Ct);
+        var appended = await events.AppendAsync(stream, ExpectedVersion.NoStream, [new EventData(new Incremented(1)), new EventData(new Incremented(666)), new EventData(new Incremented(2))], Ct);
         var projection = new TotalsProjection("restarted") { PoisonAmount = 666 };
         await using var daemon = new ProjectionDaemon(events, projections, [projection], Fast());
         await Assert.ThrowsAsync<InvalidOperationException>(() => daemon.RestartAsync("restarted", Ct));
         await daemon.StartAsync(Ct);
 
-        var head = await HeadAsync(events);
+        var head = appended.Position;
         await Assert.ThrowsAsync<ProjectionFailedException>(() => daemon.WaitForPositionAsync("restarted", head, Ct));
         Assert.Equal(ProjectionState.Faulted, daemon.GetStatus("restarted").State);
         Assert.Equal(1, projection.TotalOf(stream));
@@ -114,7 +114,7 @@ public abstract partial class ProjectionConformance
         var (events, projections) = await CreateBackendAsync(TestData.NewRegistry(), []);
         var stream = TestData.NewStream();
         await events.AppendAsync(stream, ExpectedVersion.NoStream, TestData.Increments(40), Ct);
-        await events.AppendAsync(stream, ExpectedVersion.Exactly(40), [new EventData(new Incremented(666)), new EventData(new Incremented(1))], Ct);
+        var appended = await events.AppendAsync(stream, ExpectedVersion.Exactly(40), [new EventData(new Incremented(666)), new EventData(new Incremented(1))], Ct);
         var stopping = new TotalsProjection("uses-defaults") { PoisonAmount = 666 };
         var lettering = new BatchTotalsProjection("overridden");
         lettering.Model.PoisonAmount = 666;
@@ -128,7 +128,7 @@ public abstract partial class ProjectionConformance
 
         await using var daemon = new ProjectionDaemon(events, projections, [stopping, lettering], options);
         await daemon.StartAsync(Ct);
-        var head = await HeadAsync(events);
+        var head = appended.Position;
         await daemon.WaitForPositionAsync("overridden", head, Ct);
         await Assert.ThrowsAsync<ProjectionFailedException>(() => daemon.WaitForPositionAsync("uses-defaults", head, Ct));
 
@@ -144,7 +144,7 @@ public abstract partial class ProjectionConformance
     {
         var (events, projections) = await CreateBackendAsync(TestData.NewRegistry(), []);
         var stream = TestData.NewStream();
-        await events.AppendAsync(stream, ExpectedVersion.NoStream, [new EventData(new Incremented(666))], Ct);
+        var appended = await events.AppendAsync(stream, ExpectedVersion.NoStream, [new EventData(new Incremented(666))], Ct);
         var projection = new TotalsProjection("backing-off") { PoisonAmount = 666 };
         var options = new ProjectionOptions
         {
@@ -158,7 +158,7 @@ public abstract partial class ProjectionConformance
         await using var daemon = new ProjectionDaemon(events, projections, [projection], options, logger: null, clock);
         await daemon.StartAsync(Ct);
 
-        var head = await HeadAsync(events);
+        var head = appended.Position;
         await Assert.ThrowsAsync<ProjectionFailedException>(() => daemon.WaitForPositionAsync("backing-off", head, Ct));
 
         var delays = clock.Delays.ToArray();
@@ -194,7 +194,7 @@ public abstract partial class ProjectionConformance
         await using var leader = new ProjectionDaemon(events, projections, [running], Fast(batch: 7));
         await leader.StartAsync(Ct);
         var expected = await AppendSomeAsync(events, streams, 5, 100);
-        var head = await HeadAsync(events);
+        var head = expected.Last;
         await standby.WaitForPositionAsync("followed", head, Ct);
         await off.WaitForPositionAsync("followed", head, Ct);
 

@@ -38,6 +38,56 @@ public sealed class ProjectionTests(PostgresFixture fixture)
     }
 
     [Fact]
+    public async Task A_wait_for_an_appends_position_returns_once_it_is_projected_while_another_transaction_holds_the_log_horizon()
+    {
+        var options = await fixture.CreateSchemaAsync("held_horizon");
+        var store = new PostgresEventStore(fixture.DataSource, TestSupport.NewRegistry(), options);
+        var projections = new PostgresProjectionStore(fixture.DataSource, TestData.NewRegistry(), options);
+        var stream = TestData.NewStream("held");
+        var first = await store.AppendAsync(stream, ExpectedVersion.NoStream, TestData.Increments(1), Ct);
+        var projection = new TotalsProjection("held");
+        await using var daemon = new ProjectionDaemon(store, projections, [projection], new ProjectionOptions { PollInterval = TimeSpan.FromMilliseconds(20) });
+        await daemon.StartAsync(Ct);
+        await daemon.WaitForPositionAsync("held", first.Position, Ct);
+
+        // Another session (another test or application on the cluster) holds a transaction id...
+        await using var other = await fixture.DataSource.OpenConnectionAsync(Ct);
+        await using var open = await other.BeginTransactionAsync(Ct);
+        await using (var xid = new NpgsqlCommand("select pg_current_xact_id()", other, open))
+        {
+            await xid.ExecuteScalarAsync(Ct);
+        }
+
+        // ...while this append commits: acknowledged, but above the gap-safe horizon, so a read of the log
+        // right after it (the kit's former way to find the head) ends before it.
+        var last = await store.AppendAsync(stream, ExpectedVersion.Exactly(1), TestData.Increments(1, 2), Ct);
+        var head = GlobalPosition.Start;
+        await foreach (var e in store.ReadAllAsync(GlobalPosition.Start, cancellationToken: Ct))
+        {
+            head = e.Position;
+        }
+
+        Assert.Equal(first.Position, head);
+        Assert.Equal(first.Position, await store.GetHeadPositionAsync(Ct));
+        Assert.True(last.Position > head);
+
+        // A wait for that head returns before the append is projected: the read model lacks its event
+        // (ProjectionConformance's rebuild test failed so, off by the last event's amount)...
+        await daemon.WaitForPositionAsync("held", head, Ct);
+        Assert.Equal(1, projection.TotalOf(stream));
+
+        // ...a wait for the append's own position returns only once it is projected, after the other
+        // transaction ends (the daemon's gap-safe reads cannot pass it before).
+        var waiting = daemon.WaitForPositionAsync("held", last.Position, Ct);
+        await Task.Delay(200, Ct);
+        Assert.False(waiting.IsCompleted);
+        Assert.Equal(1, projection.TotalOf(stream));
+        await open.RollbackAsync(Ct);
+        await waiting;
+        Assert.Equal(3, projection.TotalOf(stream));
+    }
+
+    [Fact]
     public async Task An_async_SQL_read_model_and_its_checkpoint_commit_together()
     {
         var options = await fixture.CreateSchemaAsync("async_sql");

@@ -72,6 +72,11 @@ public interface IEventStore
     /// </summary>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The head of the readable log.</returns>
+    /// <remarks>
+    /// The readable head may lag appends already acknowledged: on PostgreSQL a global-log reader does not
+    /// pass a transaction still open anywhere in the cluster. To wait until an append is projected, wait
+    /// for its <see cref="AppendResult.Position"/>, not for the head read after it.
+    /// </remarks>
     ValueTask<GlobalPosition> GetHeadPositionAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Reads one event of a stream by its id.</summary>
