@@ -11,6 +11,7 @@ namespace EventSourcing.Postgres.Tests;
 /// <c>eventsourcing.global_log.horizon.age</c>: how long the oldest running transaction has held the global
 /// log's readers back, sampled from <c>pg_current_snapshot()</c> while a listener enables the gauge.
 /// </summary>
+[Collection(HorizonCollection.Name)]
 public sealed class HorizonAgeTests(PostgresFixture fixture)
 {
     private static CancellationToken Ct => TestSupport.Ct;

@@ -6,6 +6,7 @@ using Xunit;
 namespace EventSourcing.Postgres.Tests;
 
 /// <summary>Read models in the same database: their writes commit with the append (inline) or the checkpoint (async).</summary>
+[Collection(HorizonCollection.Name)]
 public sealed class ProjectionTests(PostgresFixture fixture)
 {
     private static CancellationToken Ct => TestSupport.Ct;
