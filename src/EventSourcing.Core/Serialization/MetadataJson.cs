@@ -86,40 +86,22 @@ public static class MetadataJson
             return new EventMetadata { CorrelationId = metadata.CorrelationId, CausationId = metadata.CausationId };
         }
 
-        IReadOnlyDictionary<string, string> stored;
-        if (count <= SmallHeaders.MaxCount)
+        // Keys are unique (they come from a dictionary, and the trace only when its key is absent).
+        var entries = new KeyValuePair<string, string>[count];
+        var i = 0;
+        foreach (var (key, value) in metadata.Headers)
         {
-            // Keys are unique (they come from a dictionary, and the trace only when its key is absent).
-            var entries = new KeyValuePair<string, string>[count];
-            var i = 0;
-            foreach (var (key, value) in metadata.Headers)
-            {
-                entries[i++] = new(key, value ?? string.Empty);
-            }
-
-            if (traceParent is not null)
-            {
-                entries[i] = new(EventSourcingDiagnostics.TraceParentHeader, traceParent);
-            }
-
-            stored = new SmallHeaders(entries);
-        }
-        else
-        {
-            var headers = new Dictionary<string, string>(count);
-            foreach (var (key, value) in metadata.Headers)
-            {
-                headers[key] = value ?? string.Empty;
-            }
-
-            if (traceParent is not null)
-            {
-                headers[EventSourcingDiagnostics.TraceParentHeader] = traceParent;
-            }
-
-            stored = new ReadOnlyDictionary<string, string>(headers);
+            entries[i++] = new(key, value ?? string.Empty);
         }
 
+        if (traceParent is not null)
+        {
+            entries[i] = new(EventSourcingDiagnostics.TraceParentHeader, traceParent);
+        }
+
+        IReadOnlyDictionary<string, string> stored = count <= SmallHeaders.MaxCount
+            ? new SmallHeaders(entries)
+            : new ReadOnlyDictionary<string, string>(new Dictionary<string, string>(entries, StringComparer.Ordinal));
         return new EventMetadata { CorrelationId = metadata.CorrelationId, CausationId = metadata.CausationId, Headers = stored };
     }
 
