@@ -1,9 +1,10 @@
+using System.Runtime.CompilerServices;
 using EventSourcing.Sqlite.Internal;
 using EventSourcing.Storage;
 
 namespace EventSourcing.Sqlite;
 
-public sealed partial class SqliteEventStore : ISnapshotTailReader
+public sealed partial class SqliteEventStore : ISnapshotTailReader, IStreamReplayReader
 {
     /// <inheritdoc />
     /// <remarks>
@@ -51,7 +52,7 @@ public sealed partial class SqliteEventStore : ISnapshotTailReader
             var from = (snapshot?.Version ?? 0) + 1;
             var wanted = toVersion - from + 1;
             var take = (int)Math.Min(wanted, PageSize);
-            var events = new List<EventEnvelope>();
+            var events = new List<ReplayEvent>();
             var complete = true;
             if (wanted > 0)
             {
@@ -71,7 +72,7 @@ public sealed partial class SqliteEventStore : ISnapshotTailReader
                         break;
                     }
 
-                    events.Add(ReadEnvelope(reader, 0, streamId, buffer));
+                    events.Add(ReplayEvent.From(ReadEnvelope(reader, 0, streamId, buffer)));
                 }
             }
 
@@ -81,6 +82,22 @@ public sealed partial class SqliteEventStore : ISnapshotTailReader
         finally
         {
             buffer.Return();
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The events of <see cref="ReadStreamAsync"/>: SQLite reads a row's columns from the page it already
+    /// holds in memory, so leaving some unread saves next to nothing.
+    /// </remarks>
+    public IAsyncEnumerable<ReplayEvent> ReadReplayAsync(StreamId streamId, long fromVersion = 1, long maxCount = long.MaxValue, CancellationToken cancellationToken = default) =>
+        Replay(ReadStreamAsync(streamId, fromVersion, maxCount, cancellationToken), cancellationToken);
+
+    private static async IAsyncEnumerable<ReplayEvent> Replay(IAsyncEnumerable<EventEnvelope> events, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var e in events.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            yield return ReplayEvent.From(e);
         }
     }
 }

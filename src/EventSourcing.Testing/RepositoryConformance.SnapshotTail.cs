@@ -250,7 +250,7 @@ public abstract partial class RepositoryConformance
     /// Forwards to a store, counting stream reads and snapshot tail reads; with <c>hideTailReader</c> it
     /// does not offer <see cref="ISnapshotTailReader"/>, so a repository over it takes the two-call path.
     /// </summary>
-    private sealed class CountingEventStore(IEventStore inner, bool hideTailReader = false) : IEventStore, ISnapshotTailReader
+    private class CountingEventStore(IEventStore inner, bool hideTailReader = false) : IEventStore, ISnapshotTailReader
     {
         private int _streamReads;
         private int _tailReads;

@@ -1,5 +1,7 @@
-using EventSourcing.Testing;
+using EventSourcing.Aggregates;
 using EventSourcing.Serialization;
+using EventSourcing.Storage;
+using EventSourcing.Testing;
 using Xunit;
 
 namespace EventSourcing.Postgres.Tests;
@@ -19,8 +21,9 @@ public sealed class CorruptionTests(PostgresFixture fixture)
 
         var fromStream = await Assert.ThrowsAsync<EventDeserializationException>(() => store.ReadStreamListAsync(stream));
         var fromLog = await Assert.ThrowsAsync<EventDeserializationException>(() => store.ReadAllListAsync(GlobalPosition.Start));
+        var fromReplay = await Assert.ThrowsAsync<EventDeserializationException>(() => ReplayListAsync(store, stream));
 
-        foreach (var error in new[] { fromStream, fromLog })
+        foreach (var error in new[] { fromStream, fromLog, fromReplay })
         {
             Assert.Equal(badId, error.EventId);
             Assert.Equal(stream, error.StreamId);
@@ -53,9 +56,44 @@ public sealed class CorruptionTests(PostgresFixture fixture)
         var (store, stream, badId, _) = await StoreWithBadRowAsync("renamed-long-ago", "{\"by\":1}", metadata: null);
 
         var error = await Assert.ThrowsAsync<UnknownEventTypeException>(() => store.ReadStreamListAsync(stream));
+        var fromReplay = await Assert.ThrowsAsync<UnknownEventTypeException>(() => ReplayListAsync(store, stream));
 
         Assert.Equal(badId, error.EventId);
         Assert.Equal("renamed-long-ago", error.TypeName);
+        Assert.Equal((badId, "renamed-long-ago"), (fromReplay.EventId, fromReplay.TypeName));
+    }
+
+    [Fact]
+    public async Task A_load_reads_only_the_replays_columns_so_corrupted_metadata_does_not_stop_it()
+    {
+        // The metadata column is never fetched by a replay (IStreamReplayReader, and the snapshot tail's
+        // statement): a full read names the bad row, a load replays it.
+        var (store, stream, badId, options) = await StoreWithBadRowAsync("incremented", "{\"by\":2}", metadata: "[\"not\",\"an\",\"object\"]");
+        var registry = TestSupport.NewRegistry();
+        var snapshots = new PostgresSnapshotStore(fixture.DataSource, options);
+        Assert.Equal(badId, (await Assert.ThrowsAsync<EventDeserializationException>(() => store.ReadStreamListAsync(stream))).EventId);
+
+        var replayed = await ReplayListAsync(store, stream);
+        Assert.Equal([(1L, 1), (2L, 2)], replayed.Select(e => (e.StreamVersion, ((Incremented)e.Event).By)));
+        Assert.Equal(badId, replayed[1].EventId);
+
+        var loaded = await new AggregateRepository<Counter>(store, registry).LoadAsync(stream, Ct);
+        Assert.Equal((2L, 3), (loaded.Version, loaded.Total));
+        var tail = await store.ReadSnapshotTailAsync(snapshots, stream, long.MaxValue, Ct);
+        Assert.Equal([1, 2], tail!.Events.Select(e => ((Incremented)e.Event).By));
+        var fromSnapshotTail = await new AggregateRepository<Counter>(store, registry, snapshots).LoadAsync(stream, Ct);
+        Assert.Equal((2L, 3), (fromSnapshotTail.Version, fromSnapshotTail.Total));
+    }
+
+    private static async Task<List<ReplayEvent>> ReplayListAsync(PostgresEventStore store, StreamId stream)
+    {
+        var events = new List<ReplayEvent>();
+        await foreach (var e in store.ReadReplayAsync(stream, cancellationToken: Ct))
+        {
+            events.Add(e);
+        }
+
+        return events;
     }
 
     [Fact]

@@ -29,6 +29,9 @@ public sealed partial class AggregateRepository<TAggregate>
     // The store's one-round-trip snapshot read; dropped once it says it cannot read our snapshot store.
     private ISnapshotTailReader? _tailReader;
 
+    // The store's narrow read for replays, when it offers one.
+    private readonly IStreamReplayReader? _replayReader;
+
     /// <summary>
     /// Creates a repository. Resolved from a container under a key (<c>AddKeyedEventSourcing</c>), it takes the
     /// store, registry, snapshot store and options registered under the same key.
@@ -53,6 +56,7 @@ public sealed partial class AggregateRepository<TAggregate>
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _time = timeProvider ?? TimeProvider.System;
         _tailReader = snapshots is null ? null : store as ISnapshotTailReader;
+        _replayReader = store as IStreamReplayReader;
     }
 
     /// <summary>Loads the aggregate's current state; a new aggregate (version 0) when the stream does not exist.</summary>
@@ -230,15 +234,27 @@ public sealed partial class AggregateRepository<TAggregate>
         if (tail is not { IsComplete: true } && next <= toVersion)
         {
             var maxCount = toVersion == long.MaxValue ? long.MaxValue : toVersion - next + 1;
-            await foreach (var e in _store.ReadStreamAsync(streamId, next, maxCount, cancellationToken).ConfigureAwait(false))
+            if (asOf is null && _replayReader is { } replay)
             {
-                if (asOf is { } limit && e.Timestamp > limit)
+                // Only what the replay needs of each event: no metadata, timestamp or position read.
+                await foreach (var e in replay.ReadReplayAsync(streamId, next, maxCount, cancellationToken).ConfigureAwait(false))
                 {
-                    break;
+                    saw |= e.EventId == watch;
+                    aggregate.Replay(e.Event, e.StreamVersion);
                 }
+            }
+            else
+            {
+                await foreach (var e in _store.ReadStreamAsync(streamId, next, maxCount, cancellationToken).ConfigureAwait(false))
+                {
+                    if (asOf is { } limit && e.Timestamp > limit)
+                    {
+                        break;
+                    }
 
-                saw |= e.EventId == watch;
-                aggregate.Replay(e.Event, e.StreamVersion);
+                    saw |= e.EventId == watch;
+                    aggregate.Replay(e.Event, e.StreamVersion);
+                }
             }
         }
 

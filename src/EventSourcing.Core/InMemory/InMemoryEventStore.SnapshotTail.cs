@@ -1,8 +1,9 @@
+using System.Runtime.CompilerServices;
 using EventSourcing.Storage;
 
 namespace EventSourcing.InMemory;
 
-public sealed partial class InMemoryEventStore : ISnapshotTailReader
+public sealed partial class InMemoryEventStore : ISnapshotTailReader, IStreamReplayReader
 {
     /// <summary>The most events one <see cref="ReadSnapshotTailAsync"/> returns; the caller reads the rest.</summary>
     internal const int SnapshotTailPage = 1024;
@@ -29,7 +30,7 @@ public sealed partial class InMemoryEventStore : ISnapshotTailReader
         var from = (snapshot?.Version ?? 0) + 1;
         var wanted = toVersion - from + 1;
         var take = Math.Min(wanted, SnapshotTailPage);
-        var events = new List<EventEnvelope>();
+        var events = new List<ReplayEvent>();
         await foreach (var e in ReadStreamAsync(streamId, from, take < wanted ? take + 1 : take, cancellationToken).ConfigureAwait(false))
         {
             if (events.Count == take)
@@ -37,9 +38,22 @@ public sealed partial class InMemoryEventStore : ISnapshotTailReader
                 return new SnapshotTail(snapshot, events, IsComplete: false);
             }
 
-            events.Add(e);
+            events.Add(ReplayEvent.From(e));
         }
 
         return new SnapshotTail(snapshot, events, IsComplete: true);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The events of <see cref="ReadStreamAsync"/>: the in-memory store has nothing to leave unread.</remarks>
+    public IAsyncEnumerable<ReplayEvent> ReadReplayAsync(StreamId streamId, long fromVersion = 1, long maxCount = long.MaxValue, CancellationToken cancellationToken = default) =>
+        Replay(ReadStreamAsync(streamId, fromVersion, maxCount, cancellationToken), cancellationToken);
+
+    private static async IAsyncEnumerable<ReplayEvent> Replay(IAsyncEnumerable<EventEnvelope> events, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var e in events.WithCancellation(cancellationToken).ConfigureAwait(false))
+        {
+            yield return ReplayEvent.From(e);
+        }
     }
 }

@@ -32,10 +32,13 @@ public interface ISnapshotTailReader
 
 /// <summary>What <see cref="ISnapshotTailReader.ReadSnapshotTailAsync"/> read.</summary>
 /// <param name="Snapshot">The stored snapshot at or before the version asked for, or null.</param>
-/// <param name="Events">The events right after the snapshot (from version 1 without one), in version order.</param>
+/// <param name="Events">
+/// The events right after the snapshot (from version 1 without one), in version order: what a replay reads
+/// of them (see <see cref="IStreamReplayReader"/>).
+/// </param>
 /// <param name="IsComplete">
 /// False when the reader stopped before the stream's end or the version asked for (e.g. after one page);
-/// the caller reads the rest with <see cref="IEventStore.ReadStreamAsync"/> from the version after the
-/// last event returned.
+/// the caller reads the rest with <see cref="IEventStore.ReadStreamAsync"/> (or <see cref="IStreamReplayReader.ReadReplayAsync"/>)
+/// from the version after the last event returned.
 /// </param>
-public sealed record SnapshotTail(Snapshot? Snapshot, IReadOnlyList<EventEnvelope> Events, bool IsComplete);
+public sealed record SnapshotTail(Snapshot? Snapshot, IReadOnlyList<ReplayEvent> Events, bool IsComplete);

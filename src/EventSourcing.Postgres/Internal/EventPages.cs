@@ -27,7 +27,7 @@ internal static class EventPages
     public static readonly TimeSpan PageTime = TimeSpan.FromMilliseconds(250);
 
     /// <summary>Reads <paramref name="query"/> page after page, at most <paramref name="maxCount"/> events in all.</summary>
-    public static async IAsyncEnumerable<EventEnvelope> ReadAsync(PostgresBackend backend, Query query, long maxCount, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public static async IAsyncEnumerable<T> ReadAsync<T>(PostgresBackend backend, Query<T> query, long maxCount, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var buffers = new RowBuffers();
         try
@@ -49,9 +49,9 @@ internal static class EventPages
                 var read = 0;
                 while (read < take && await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    var envelope = query.Read(reader, buffers);
+                    var item = query.Read(reader, buffers);
                     read++;
-                    yield return envelope;
+                    yield return item;
                 }
 
                 if (read < take || limit == take || !await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -92,11 +92,15 @@ internal static class EventPages
         return remaining > take ? take + 1 : take;
     }
 
+    /// <summary>A keyset-paged read of envelopes.</summary>
+    public abstract class Query : Query<EventEnvelope>;
+
     /// <summary>
-    /// One keyset-paged read: the statement of a page that starts where the previous one ended, and the
-    /// envelope of a row, which moves the read past it. One instance per enumeration.
+    /// One keyset-paged read: the statement of a page that starts where the previous one ended, and what
+    /// a row reads as (an envelope, or a replay's part of it), which moves the read past it. One instance per enumeration.
     /// </summary>
-    public abstract class Query
+    /// <typeparam name="T">What a row reads as.</typeparam>
+    public abstract class Query<T>
     {
         /// <summary>The statement of a page; its rows in the order of the read, <c>limit</c> as a parameter.</summary>
         public abstract string Sql { get; }
@@ -105,6 +109,6 @@ internal static class EventPages
         public abstract void AddParameters(NpgsqlParameterCollection parameters, int limit);
 
         /// <summary>Reads the current row (columns front to back, once each) and moves past it.</summary>
-        public abstract EventEnvelope Read(NpgsqlDataReader reader, RowBuffers buffers);
+        public abstract T Read(NpgsqlDataReader reader, RowBuffers buffers);
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using EventSourcing.Serialization;
+using EventSourcing.Storage;
 using Npgsql;
 
 namespace EventSourcing.Postgres.Internal;
@@ -40,5 +41,19 @@ internal static class EventRows
         var payloadLength = buffers.ReadBytes(reader, ordinal + 7);
         var @event = registry.DeserializeEvent(storedType, buffers.Bytes.AsSpan(0, payloadLength), eventId, streamId, version, out var eventType);
         return new EventEnvelope(eventId, streamId, version, position, eventType, @event, metadata, timestamp);
+    }
+
+    /// <summary>
+    /// Reads a replay's row (<see cref="PostgresSql.ReplayColumns"/>: version, event id, type, payload), the
+    /// first column at <paramref name="ordinal"/>, as <see cref="Read"/> reads those columns.
+    /// </summary>
+    public static ReplayEvent ReadReplay(NpgsqlDataReader reader, int ordinal, RowBuffers buffers, EventTypeRegistry registry, StreamId streamId)
+    {
+        var version = reader.GetInt64(ordinal);
+        var eventId = reader.GetGuid(ordinal + 1);
+        var storedType = buffers.ReadTypeName(reader, ordinal + 2);
+        var payloadLength = buffers.ReadBytes(reader, ordinal + 3);
+        var @event = registry.DeserializeEvent(storedType, buffers.Bytes.AsSpan(0, payloadLength), eventId, streamId, version, out _);
+        return new ReplayEvent(version, eventId, @event);
     }
 }

@@ -25,6 +25,9 @@ internal sealed class PostgresSql
         ReadStreamBackwards = $"{events} where stream_id = $1 and version <= $2 order by version desc limit $3";
         ReadEvent = $"{events} where stream_id = $1 and event_id = $2";
 
+        // A replay's read: only the columns EventRows.ReadReplay reads.
+        ReplayStream = $"select {ReplayColumns} from {s}.events where stream_id = $1 and version >= $2 order by version limit $3";
+
         // Gap-safe: only transactions below the oldest one still running (same statement, same snapshot).
         var log = $"select stream_id, {EventColumns} from {s}.events where (tx_id, global_position) > ($1, $2) and tx_id < {s}.log_horizon()";
         ReadAll = $"{log} order by tx_id, global_position limit $3";
@@ -46,16 +49,16 @@ internal sealed class PostgresSql
 
         LoadSnapshot = $"select version, state_type, schema_version, created_at, data from {s}.snapshots where stream_id = $1";
 
-        // The snapshot (columns 0-4, at most one row) and the events after it (columns 5-12, in version
-        // order) in one statement, so both come from one MVCC snapshot: a snapshot saved meanwhile cannot
-        // move the tail's start past events the returned snapshot lacks. Rows tell apart by column 0.
+        // The snapshot (columns 0-4, at most one row) and the events after it (columns 5-8, a replay's
+        // columns, in version order) in one statement, so both come from one MVCC snapshot: a snapshot saved
+        // meanwhile cannot move the tail's start past events the returned snapshot lacks. Rows tell apart by column 0.
         SnapshotTail = $"""
             with snap as materialized (
                 select version, state_type, schema_version, created_at, data from {s}.snapshots
                 where stream_id = $1 and version <= $2)
-            select version, state_type, schema_version, created_at, data, null, null, null, null, null, null, null, null from snap
+            select version, state_type, schema_version, created_at, data, null, null, null, null from snap
             union all
-            (select null, null, null, null, null, {EventColumns} from {s}.events
+            (select null, null, null, null, null, {ReplayColumns} from {s}.events
              where stream_id = $1 and version > coalesce((select version from snap), 0) and version <= $2
              order by version limit $3)
             """;
@@ -105,6 +108,9 @@ internal sealed class PostgresSql
     /// <summary>The columns of an event, in the order <see cref="EventRows"/> reads them.</summary>
     public const string EventColumns = "version, event_id, event_type, created_at, tx_id, global_position, metadata, data";
 
+    /// <summary>The columns of a replay's read, in the order <see cref="EventRows.ReadReplay"/> reads them.</summary>
+    public const string ReplayColumns = "version, event_id, event_type, data";
+
     public string Schema { get; }
 
     public string Quoted { get; }
@@ -119,6 +125,8 @@ internal sealed class PostgresSql
     public string ReadStreamBackwards { get; }
 
     public string ReadEvent { get; }
+
+    public string ReplayStream { get; }
 
     public string ReadAll { get; }
 

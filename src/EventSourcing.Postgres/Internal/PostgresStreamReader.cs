@@ -16,6 +16,10 @@ internal sealed class PostgresStreamReader(PostgresBackend backend, EventTypeReg
     public IAsyncEnumerable<EventEnvelope> ReadAsync(StreamId streamId, long fromVersion, long maxCount, bool backwards, CancellationToken cancellationToken) =>
         EventPages.ReadAsync(backend, new Page(backend.Sql, registry, streamId, fromVersion, backwards), maxCount, cancellationToken);
 
+    /// <summary>The stream's events from <paramref name="fromVersion"/> on, oldest first, only a replay's columns of each.</summary>
+    public IAsyncEnumerable<ReplayEvent> ReplayAsync(StreamId streamId, long fromVersion, long maxCount, CancellationToken cancellationToken) =>
+        EventPages.ReadAsync(backend, new ReplayPage(backend.Sql, registry, streamId, fromVersion), maxCount, cancellationToken);
+
     /// <summary>One event of the stream by its id, or null.</summary>
     public async ValueTask<EventEnvelope?> ReadEventAsync(StreamId streamId, Guid eventId, CancellationToken cancellationToken)
     {
@@ -61,7 +65,7 @@ internal sealed class PostgresStreamReader(PostgresBackend backend, EventTypeReg
             var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken).ConfigureAwait(false);
             await using var readerScope = reader.ConfigureAwait(false);
             Snapshot? snapshot = null;
-            var events = new List<EventEnvelope>();
+            var events = new List<ReplayEvent>();
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 if (!reader.IsDBNull(0))
@@ -80,7 +84,7 @@ internal sealed class PostgresStreamReader(PostgresBackend backend, EventTypeReg
                 }
                 else
                 {
-                    events.Add(EventRows.Read(reader, 5, buffers, registry, streamId));
+                    events.Add(EventRows.ReadReplay(reader, 5, buffers, registry, streamId));
                 }
             }
 
@@ -103,12 +107,14 @@ internal sealed class PostgresStreamReader(PostgresBackend backend, EventTypeReg
         return version is long v ? v : 0L;
     }
 
-    /// <summary>A page of the stream, from the version after (or, backwards, before) the last one read.</summary>
-    private sealed class Page(PostgresSql sql, EventTypeRegistry registry, StreamId streamId, long fromVersion, bool backwards) : EventPages.Query
+    /// <summary>The parameters of a page of the stream: from the version after (or, backwards, before) the last one read.</summary>
+    private abstract class StreamPage<T>(StreamId streamId, long fromVersion, bool backwards) : EventPages.Query<T>
     {
         private long _next = fromVersion;
 
-        public override string Sql => backwards ? sql.ReadStreamBackwards : sql.ReadStream;
+        protected StreamId StreamId => streamId;
+
+        protected bool Backwards => backwards;
 
         public override void AddParameters(NpgsqlParameterCollection parameters, int limit)
         {
@@ -117,11 +123,33 @@ internal sealed class PostgresStreamReader(PostgresBackend backend, EventTypeReg
             parameters.Add(new NpgsqlParameter<int> { NpgsqlDbType = NpgsqlDbType.Integer, TypedValue = limit });
         }
 
+        /// <summary>Moves the read past the row of <paramref name="version"/>.</summary>
+        protected void Passed(long version) => _next = backwards ? version - 1 : version + 1;
+    }
+
+    /// <summary>A page of the stream's envelopes.</summary>
+    private sealed class Page(PostgresSql sql, EventTypeRegistry registry, StreamId streamId, long fromVersion, bool backwards) : StreamPage<EventEnvelope>(streamId, fromVersion, backwards)
+    {
+        public override string Sql => Backwards ? sql.ReadStreamBackwards : sql.ReadStream;
+
         public override EventEnvelope Read(NpgsqlDataReader reader, RowBuffers buffers)
         {
-            var envelope = EventRows.Read(reader, 0, buffers, registry, streamId);
-            _next = backwards ? envelope.StreamVersion - 1 : envelope.StreamVersion + 1;
+            var envelope = EventRows.Read(reader, 0, buffers, registry, StreamId);
+            Passed(envelope.StreamVersion);
             return envelope;
+        }
+    }
+
+    /// <summary>A page of the stream for a replay, forward: version, id and event of each row.</summary>
+    private sealed class ReplayPage(PostgresSql sql, EventTypeRegistry registry, StreamId streamId, long fromVersion) : StreamPage<ReplayEvent>(streamId, fromVersion, backwards: false)
+    {
+        public override string Sql => sql.ReplayStream;
+
+        public override ReplayEvent Read(NpgsqlDataReader reader, RowBuffers buffers)
+        {
+            var replayed = EventRows.ReadReplay(reader, 0, buffers, registry, StreamId);
+            Passed(replayed.StreamVersion);
+            return replayed;
         }
     }
 }
