@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using EventSourcing.Storage;
 
 namespace EventSourcing.InMemory;
@@ -46,14 +45,9 @@ public sealed partial class InMemoryEventStore : ISnapshotTailReader, IStreamRep
 
     /// <inheritdoc />
     /// <remarks>The events of <see cref="ReadStreamAsync"/>: the in-memory store has nothing to leave unread.</remarks>
-    public IAsyncEnumerable<ReplayEvent> ReadReplayAsync(StreamId streamId, long fromVersion = 1, long maxCount = long.MaxValue, CancellationToken cancellationToken = default) =>
-        Replay(ReadStreamAsync(streamId, fromVersion, maxCount, cancellationToken), cancellationToken);
-
-    private static async IAsyncEnumerable<ReplayEvent> Replay(IAsyncEnumerable<EventEnvelope> events, [EnumeratorCancellation] CancellationToken cancellationToken)
+    public IAsyncEnumerable<ReplayEvent> ReadReplayAsync(StreamId streamId, long fromVersion = 1, long maxCount = long.MaxValue, CancellationToken cancellationToken = default)
     {
-        await foreach (var e in events.WithCancellation(cancellationToken).ConfigureAwait(false))
-        {
-            yield return ReplayEvent.From(e);
-        }
+        var (items, start, end) = Slice(streamId, fromVersion, maxCount);
+        return items.Length == 0 ? ViewEnumerable.EmptyReplay : ViewEnumerable.Replay(items, start, end, _registry, cancellationToken);
     }
 }

@@ -247,16 +247,23 @@ public sealed partial class InMemoryEventStore : IEventStore
     /// <inheritdoc />
     public IAsyncEnumerable<EventEnvelope> ReadStreamAsync(StreamId streamId, long fromVersion = 1, long maxCount = long.MaxValue, CancellationToken cancellationToken = default)
     {
+        var (items, start, end) = Slice(streamId, fromVersion, maxCount);
+        return items.Length == 0 ? ViewEnumerable.Empty : ViewEnumerable.Envelopes(items, start, end, _registry, cancellationToken);
+    }
+
+    /// <summary>The published events of a stream from a version on, at most <paramref name="maxCount"/> (validated).</summary>
+    private (StoredEvent[] Items, int Start, int End) Slice(StreamId streamId, long fromVersion, long maxCount)
+    {
         AppendGuard.ValidateRead(streamId, fromVersion, maxCount);
         if (!_streams.TryGetValue(streamId.Value, out var stream))
         {
-            return ViewEnumerable.Empty;
+            return ([], 0, 0);
         }
 
         var (items, count) = stream.Events.View();
         var start = (int)Math.Min(fromVersion - 1, count);
         var end = (int)Math.Min(count, start + Math.Min(maxCount, int.MaxValue));
-        return new ViewEnumerable(items, start, end, _registry, cancellationToken);
+        return (items, start, end);
     }
 
     /// <inheritdoc />
@@ -271,7 +278,7 @@ public sealed partial class InMemoryEventStore : IEventStore
         var (items, count) = stream.Events.View();
         var end = (int)Math.Min(fromVersion, count);
         var start = (int)Math.Max(0, end - Math.Min(maxCount, int.MaxValue));
-        return new ViewEnumerable(items, start, end, _registry, cancellationToken, backwards: true);
+        return ViewEnumerable.Envelopes(items, start, end, _registry, cancellationToken, backwards: true);
     }
 
     /// <inheritdoc />
@@ -290,7 +297,7 @@ public sealed partial class InMemoryEventStore : IEventStore
         }
 
         var end = (int)Math.Min(count, (long)start + maxCount);
-        return new ViewEnumerable(items, start, end, _registry, cancellationToken);
+        return ViewEnumerable.Envelopes(items, start, end, _registry, cancellationToken);
     }
 
     /// <summary>Counts the events of these registered type names (all events when null).</summary>
