@@ -13,7 +13,7 @@ public abstract partial class EventStoreConformance
         var b = TestData.NewStream("b");
         await store.AppendAsync(a, ExpectedVersion.NoStream, TestData.Increments(2), Ct);
         await store.AppendAsync(b, ExpectedVersion.NoStream, TestData.Increments(3), Ct);
-        await store.AppendAsync(a, ExpectedVersion.Exactly(2), TestData.Increments(1, 3), Ct);
+        await VisibleAsync(store, await store.AppendAsync(a, ExpectedVersion.Exactly(2), TestData.Increments(1, 3), Ct));
 
         var mine = (await ReadAllAsync(store, head)).Where(e => e.StreamId == a || e.StreamId == b).ToList();
 
@@ -32,7 +32,7 @@ public abstract partial class EventStoreConformance
         var store = await StoreAsync();
         var stream = TestData.NewStream();
         var head = await HeadAsync(store);
-        await store.AppendAsync(stream, ExpectedVersion.NoStream, TestData.Increments(25), Ct);
+        await VisibleAsync(store, await store.AppendAsync(stream, ExpectedVersion.NoStream, TestData.Increments(25), Ct));
 
         var collected = new List<EventEnvelope>();
         var position = head;
@@ -62,6 +62,7 @@ public abstract partial class EventStoreConformance
         var stream = TestData.NewStream();
         var head = await HeadAsync(store);
         var result = await store.AppendAsync(stream, ExpectedVersion.NoStream, TestData.Increments(3), Ct);
+        await VisibleAsync(store, result);
 
         var all = (await ReadAllAsync(store, head)).Where(e => e.StreamId == stream).ToList();
         Assert.Equal(result.Position, all[^1].Position);
@@ -74,13 +75,20 @@ public abstract partial class EventStoreConformance
         var store = await StoreAsync();
         var head = await HeadAsync(store);
         var streams = Enumerable.Range(0, 8).Select(i => TestData.NewStream($"g{i}")).ToArray();
-        await Task.WhenAll(streams.Select(s => Task.Run(async () =>
+        var lasts = await Task.WhenAll(streams.Select(s => Task.Run(async () =>
         {
+            AppendResult? last = null;
             for (var i = 0; i < 10; i++)
             {
-                await store.AppendAsync(s, ExpectedVersion.Exactly(i * 2), TestData.Increments(2), Ct);
+                last = await store.AppendAsync(s, ExpectedVersion.Exactly(i * 2), TestData.Increments(2), Ct);
             }
+
+            return last!;
         }, Ct)));
+        foreach (var last in lasts)
+        {
+            await VisibleAsync(store, last);
+        }
 
         var mine = (await ReadAllAsync(store, head)).Where(e => streams.Contains(e.StreamId)).ToList();
         Assert.Equal(8 * 20, mine.Count);
@@ -97,7 +105,7 @@ public abstract partial class EventStoreConformance
         var store = await StoreAsync();
         var head = await HeadAsync(store);
         var stream = TestData.NewStream();
-        await store.AppendAsync(stream, ExpectedVersion.NoStream, [new EventData(new Noted("a")), new EventData(new Incremented(1)), new EventData(new LegacyIncremented(2)), new EventData(new Noted("b")), new EventData(new Incremented(3))], Ct);
+        await VisibleAsync(store, await store.AppendAsync(stream, ExpectedVersion.NoStream, [new EventData(new Noted("a")), new EventData(new Incremented(1)), new EventData(new LegacyIncremented(2)), new EventData(new Noted("b")), new EventData(new Incremented(3))], Ct));
 
         var increments = new List<EventEnvelope>();
         await foreach (var e in store.ReadAllAsync(head, int.MaxValue, ["incremented"], Ct))

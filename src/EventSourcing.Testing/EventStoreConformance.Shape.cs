@@ -141,7 +141,7 @@ public abstract partial class EventStoreConformance
         var headers = new Dictionary<string, string> { ["user"] = "alice" };
         var appended = new Tagged(["a"], new() { ["k"] = "v" });
         var data = new EventData(appended, new EventMetadata { Headers = headers });
-        await store.AppendAsync(stream, ExpectedVersion.NoStream, [data], Ct);
+        await VisibleAsync(store, await store.AppendAsync(stream, ExpectedVersion.NoStream, [data], Ct));
 
         // The appender changes its objects after the append ...
         appended.Tags.Add("changed by the appender");
