@@ -11,7 +11,7 @@ public sealed partial class PostgresEventStore : ISnapshotTailReader, IStreamRep
     /// and snapshot and events come from one MVCC snapshot. A snapshot store elsewhere gets null. Only a
     /// replay's columns of each event are read (see <see cref="ReadReplayAsync"/>).
     /// </remarks>
-    public async ValueTask<SnapshotTail?> ReadSnapshotTailAsync(ISnapshotStore snapshots, StreamId streamId, long toVersion, CancellationToken cancellationToken = default)
+    public ValueTask<SnapshotTail?> ReadSnapshotTailAsync(ISnapshotStore snapshots, StreamId streamId, long toVersion, CancellationToken cancellationToken = default)
     {
         SnapshotGuard.ValidateTailRead(snapshots, streamId, toVersion);
         ThrowIfDisposed();
@@ -19,10 +19,10 @@ public sealed partial class PostgresEventStore : ISnapshotTailReader, IStreamRep
             || !ReferenceEquals(theirs.DataSource, _backend.DataSource)
             || theirs.Sql.Schema != _backend.Sql.Schema)
         {
-            return null;
+            return ValueTask.FromResult<SnapshotTail?>(null);
         }
 
-        return await _streams.ReadSnapshotTailAsync(streamId, toVersion, cancellationToken).ConfigureAwait(false);
+        return _streams.ReadSnapshotTailAsync(streamId, toVersion, cancellationToken);
     }
 
     /// <inheritdoc />

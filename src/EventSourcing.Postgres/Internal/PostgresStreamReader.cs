@@ -47,7 +47,7 @@ internal sealed class PostgresStreamReader(PostgresBackend backend, EventTypeReg
     /// The stream's snapshot at or before <paramref name="toVersion"/> and up to one page of the events
     /// after it, in one statement (one round trip, one MVCC snapshot).
     /// </summary>
-    public async ValueTask<SnapshotTail> ReadSnapshotTailAsync(StreamId streamId, long toVersion, CancellationToken cancellationToken)
+    public async ValueTask<SnapshotTail?> ReadSnapshotTailAsync(StreamId streamId, long toVersion, CancellationToken cancellationToken)
     {
         var buffers = new RowBuffers();
         try
@@ -65,7 +65,7 @@ internal sealed class PostgresStreamReader(PostgresBackend backend, EventTypeReg
             var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken).ConfigureAwait(false);
             await using var readerScope = reader.ConfigureAwait(false);
             Snapshot? snapshot = null;
-            var events = new List<ReplayEvent>();
+            List<ReplayEvent>? events = null;
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 if (!reader.IsDBNull(0))
@@ -78,17 +78,18 @@ internal sealed class PostgresStreamReader(PostgresBackend backend, EventTypeReg
                         Timestamp: reader.GetFieldValue<DateTimeOffset>(3),
                         State: await reader.GetFieldValueAsync<byte[]>(4, cancellationToken).ConfigureAwait(false));
                 }
-                else if (events.Count == take)
+                else if (events?.Count == take)
                 {
                     return new SnapshotTail(snapshot, events, IsComplete: false);
                 }
                 else
                 {
-                    events.Add(EventRows.ReadReplay(reader, 5, buffers, registry, streamId));
+                    (events ??= []).Add(EventRows.ReadReplay(reader, 5, buffers, registry, streamId));
                 }
             }
 
-            return new SnapshotTail(snapshot, events, IsComplete: true);
+            // A snapshot at the head (the common case under a snapshot policy) has no tail: no list for it.
+            return new SnapshotTail(snapshot, (IReadOnlyList<ReplayEvent>?)events ?? [], IsComplete: true);
         }
         finally
         {
