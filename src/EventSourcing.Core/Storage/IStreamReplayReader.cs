@@ -10,7 +10,9 @@ public interface IStreamReplayReader
 {
     /// <summary>
     /// Reads a stream forward from a version, as <see cref="IEventStore.ReadStreamAsync"/> does (same events,
-    /// same order, same paging and errors), each event as a <see cref="ReplayEvent"/>.
+    /// same order, the same errors for an unknown type or an unreadable payload), each event as a
+    /// <see cref="ReplayEvent"/>. What it does not read cannot fail it: a backend that leaves metadata
+    /// unread replays an event whose stored metadata a full read would refuse.
     /// </summary>
     /// <param name="streamId">The stream.</param>
     /// <param name="fromVersion">The first version to return (1 = from the start).</param>
