@@ -56,6 +56,45 @@ public sealed class RebuildReadAheadTests
         Assert.Null(daemon.GetStatus("totals").Checkpoint);
     }
 
+    [Fact]
+    public async Task A_rebuild_projects_while_the_store_counts_and_reports_the_total_once_it_is_in()
+    {
+        var (stream, probe, inner) = await SeedAsync(30);
+        var projections = new SlowCount(inner);
+        var totals = new TotalsProjection("totals");
+        totals.BeforeApply = (_, _) =>
+        {
+            // The count ends only once an event is being projected: a rebuild that waits for the count first never gets here.
+            projections.Release.TrySetResult();
+            return Task.CompletedTask;
+        };
+        var reports = new List<RebuildProgress>();
+        await using var daemon = new ProjectionDaemon(probe, projections, [totals], new ProjectionOptions { BatchSize = 10 });
+
+        var done = await daemon.RebuildAsync("totals", new SyncProgress<RebuildProgress>(reports.Add), Ct).WaitAsync(TimeSpan.FromSeconds(10), Ct);
+
+        Assert.Equal(30, done);
+        Assert.Equal(Enumerable.Range(1, 30).Sum(), totals.TotalOf(stream));
+        Assert.Equal([0L, 10, 20, 30, 30], reports.Select(r => r.EventsDone));
+        Assert.All(reports, r => Assert.Equal(30, r.EventsTotal));
+    }
+
+    [Fact]
+    public async Task A_count_that_fails_fails_the_rebuild_and_leaves_the_live_read_model()
+    {
+        var (stream, probe, inner) = await SeedAsync(30);
+        var projections = new SlowCount(inner);
+        projections.Release.SetException(new IOException("no count"));
+        var totals = new TotalsProjection("totals");
+        await using var daemon = new ProjectionDaemon(probe, projections, [totals], new ProjectionOptions { BatchSize = 10 });
+
+        var error = await Assert.ThrowsAsync<IOException>(() => daemon.RebuildAsync("totals", cancellationToken: Ct));
+
+        Assert.Equal("no count", error.Message);
+        Assert.Equal(0, totals.TotalOf(stream));
+        Assert.Null(daemon.GetStatus("totals").Checkpoint);
+    }
+
     private static async Task<(StreamId Stream, ReadProbe Probe, InMemoryProjectionStore Projections)> SeedAsync(int events)
     {
         var registry = TestData.NewRegistry();
@@ -119,5 +158,31 @@ public sealed class RebuildReadAheadTests
                 yield return e;
             }
         }
+    }
+
+    /// <summary>The in-memory projection store, whose count ends only when <see cref="Release"/> is completed.</summary>
+    private sealed class SlowCount(InMemoryProjectionStore inner) : IProjectionStore
+    {
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async ValueTask<long> CountEventsAsync(IReadOnlyCollection<string>? eventTypes = null, CancellationToken cancellationToken = default)
+        {
+            await Release.Task.WaitAsync(cancellationToken);
+            return await inner.CountEventsAsync(eventTypes, cancellationToken);
+        }
+
+        public ValueTask<ProjectionTransaction> BeginAsync(string projectionName, bool isRebuild, CancellationToken cancellationToken = default) =>
+            inner.BeginAsync(projectionName, isRebuild, cancellationToken);
+
+        public ValueTask<ProjectionLease?> TryAcquireLeaseAsync(string projectionName, CancellationToken cancellationToken = default) =>
+            inner.TryAcquireLeaseAsync(projectionName, cancellationToken);
+
+        public ValueTask<IReadOnlyList<DeadLetter>> GetDeadLettersAsync(string projectionName, CancellationToken cancellationToken = default) =>
+            inner.GetDeadLettersAsync(projectionName, cancellationToken);
+    }
+
+    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
     }
 }
