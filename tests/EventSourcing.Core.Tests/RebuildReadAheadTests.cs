@@ -3,6 +3,7 @@ using EventSourcing.InMemory;
 using EventSourcing.Projections;
 using EventSourcing.Storage;
 using EventSourcing.Testing;
+using Microsoft.Extensions.Logging;
 using Xunit;
 
 namespace EventSourcing.Core.Tests;
@@ -88,11 +89,37 @@ public sealed class RebuildReadAheadTests
         var totals = new TotalsProjection("totals");
         await using var daemon = new ProjectionDaemon(probe, projections, [totals], new ProjectionOptions { BatchSize = 10 });
 
-        var error = await Assert.ThrowsAsync<IOException>(() => daemon.RebuildAsync("totals", cancellationToken: Ct));
+        var error = await Assert.ThrowsAsync<IOException>(() => daemon.RebuildAsync("totals", new SyncProgress<RebuildProgress>(_ => { }), Ct));
 
         Assert.Equal("no count", error.Message);
         Assert.Equal(0, totals.TotalOf(stream));
         Assert.Null(daemon.GetStatus("totals").Checkpoint);
+    }
+
+    [Fact]
+    public async Task A_rebuild_with_no_progress_and_no_log_to_feed_does_not_count_the_log()
+    {
+        var (stream, probe, inner) = await SeedAsync(30);
+        var projections = new SlowCount(inner);
+        projections.Release.SetResult();
+        var totals = new TotalsProjection("totals");
+        await using var daemon = new ProjectionDaemon(probe, projections, [totals], new ProjectionOptions { BatchSize = 10 });
+
+        Assert.Equal(30, await daemon.RebuildAsync("totals", cancellationToken: Ct));
+        Assert.Equal(0, projections.Counts);
+
+        var reports = new List<RebuildProgress>();
+        Assert.Equal(30, await daemon.RebuildAsync("totals", new SyncProgress<RebuildProgress>(reports.Add), Ct));
+        Assert.Equal(1, projections.Counts);
+        Assert.All(reports, r => Assert.Equal(30, r.EventsTotal));
+        Assert.Equal(Enumerable.Range(1, 30).Sum(), totals.TotalOf(stream));
+
+        // The start line (information) shows the total: a logger that takes it gets a count.
+        var logger = new InformationLogger();
+        await using var logged = new ProjectionDaemon(probe, projections, [new TotalsProjection("totals")], new ProjectionOptions { BatchSize = 10 }, logger);
+        Assert.Equal(30, await logged.RebuildAsync("totals", cancellationToken: Ct));
+        Assert.Equal(2, projections.Counts);
+        Assert.Contains(logger.Lines, line => line.Contains("30 events in the log", StringComparison.Ordinal));
     }
 
     private static async Task<(StreamId Stream, ReadProbe Probe, InMemoryProjectionStore Projections)> SeedAsync(int events)
@@ -165,8 +192,11 @@ public sealed class RebuildReadAheadTests
     {
         public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+        public int Counts { get; private set; }
+
         public async ValueTask<long> CountEventsAsync(IReadOnlyCollection<string>? eventTypes = null, CancellationToken cancellationToken = default)
         {
+            Counts++;
             await Release.Task.WaitAsync(cancellationToken);
             return await inner.CountEventsAsync(eventTypes, cancellationToken);
         }
@@ -184,5 +214,23 @@ public sealed class RebuildReadAheadTests
     private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
     {
         public void Report(T value) => report(value);
+    }
+
+    private sealed class InformationLogger : ILogger<ProjectionDaemon>
+    {
+        public List<string> Lines { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (Lines)
+            {
+                Lines.Add(formatter(state, exception));
+            }
+        }
     }
 }

@@ -72,8 +72,13 @@ public sealed partial class ProjectionDaemon
     private async Task<long> RebuildUnderLeaseAsync(Runner runner, IRebuildableProjection rebuildable, ProjectionLease lease, IProgress<RebuildProgress>? progress, CancellationToken cancellationToken)
     {
         // The count (a full scan of the log on some backends: as long as reading a tenth of it) only
-        // feeds progress and the start line: it runs beside the rebuild, which waits for it only at
-        // its first report, after its first batch.
+        // feeds progress and the log lines: it runs beside the rebuild, which waits for it only at its
+        // first report, after its first batch; with no progress and no log to feed, not at all.
+        if (progress is null && !_logger.IsEnabled(LogLevel.Information) && !_logger.IsEnabled(LogLevel.Debug))
+        {
+            return await RebuildAndSwapAsync(runner, rebuildable, lease, counting: null, progress, cancellationToken).ConfigureAwait(false);
+        }
+
         using var stopCounting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var counting = CountForRebuildAsync(runner, stopCounting.Token);
         try
@@ -94,7 +99,8 @@ public sealed partial class ProjectionDaemon
         return await _projectionStore.CountEventsAsync(runner.Projection.EventTypes, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<long> RebuildAndSwapAsync(Runner runner, IRebuildableProjection rebuildable, ProjectionLease lease, Task<long> counting, IProgress<RebuildProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>The rebuild proper; <paramref name="counting"/> is null when no report or log line would show the total (0 stands in for it).</summary>
+    private async Task<long> RebuildAndSwapAsync(Runner runner, IRebuildableProjection rebuildable, ProjectionLease lease, Task<long>? counting, IProgress<RebuildProgress>? progress, CancellationToken cancellationToken)
     {
         var projectionName = runner.Projection.Name;
         var shadowCheckpoint = lease.Name;
@@ -104,6 +110,11 @@ public sealed partial class ProjectionDaemon
         // The start line and the first report (0 done) once the count is in, before any other report.
         async ValueTask<long> TotalAsync()
         {
+            if (counting is null)
+            {
+                return 0;
+            }
+
             if (counted is null)
             {
                 counted = await counting.WaitAsync(cancellationToken).ConfigureAwait(false);
