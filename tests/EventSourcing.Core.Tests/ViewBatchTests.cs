@@ -28,11 +28,7 @@ public sealed class ViewBatchTests
             await store.AppendAsync(stream, ExpectedVersion.Any, [new EventData(new Incremented(by))], Ct);
         }
 
-        var batch = new List<EventEnvelope>();
-        await foreach (var e in store.ReadAllAsync(GlobalPosition.Start, cancellationToken: Ct))
-        {
-            batch.Add(e);
-        }
+        var batch = await LogAsync(store);
 
         var view = new Sums();
         ((ITypedProjection)view).Bind(registry);
@@ -61,11 +57,7 @@ public sealed class ViewBatchTests
         await store.AppendAsync(b, ExpectedVersion.Any, [new EventData(new Incremented(1))], Ct);
         await store.AppendAsync(a, ExpectedVersion.Any, [new EventData(new Incremented(2)), new EventData(new Incremented(3)), new EventData(new Noted("delete")), new EventData(new Incremented(4))], Ct);
         await store.AppendAsync(b, ExpectedVersion.Any, [new EventData(new Noted("delete"))], Ct);
-        var batch = new List<EventEnvelope>();
-        await foreach (var e in store.ReadAllAsync(GlobalPosition.Start, cancellationToken: Ct))
-        {
-            batch.Add(e);
-        }
+        var batch = await LogAsync(store);
 
         var view = new Deleting();
         ((ITypedProjection)view).Bind(registry);
@@ -89,11 +81,7 @@ public sealed class ViewBatchTests
         var store = new InMemoryEventStore(registry);
         var a = TestData.NewStream("a");
         await store.AppendAsync(a, ExpectedVersion.Any, [new EventData(new Incremented(1)), new EventData(new Incremented(2)), new EventData(new Incremented(0))], Ct);
-        var batch = new List<EventEnvelope>();
-        await foreach (var e in store.ReadAllAsync(GlobalPosition.Start, cancellationToken: Ct))
-        {
-            batch.Add(e);
-        }
+        var batch = await LogAsync(store);
 
         var view = new Keyed();
         ((ITypedProjection)view).Bind(registry);
@@ -103,6 +91,17 @@ public sealed class ViewBatchTests
 
         Assert.Empty(session.LoadMany);
         Assert.Empty(session.StoreMany);
+    }
+
+    private static async Task<List<EventEnvelope>> LogAsync(InMemoryEventStore store)
+    {
+        var batch = new List<EventEnvelope>();
+        await foreach (var e in store.ReadAllAsync(GlobalPosition.Start, cancellationToken: Ct))
+        {
+            batch.Add(e);
+        }
+
+        return batch;
     }
 
     private static (long, int) Read(CountingSession session, StreamId stream)
