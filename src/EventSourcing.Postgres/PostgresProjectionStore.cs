@@ -173,6 +173,17 @@ public sealed class PostgresProjectionStore : IProjectionStore
         return command;
     }
 
+    /// <summary>The fence of a unit of work on <paramref name="lease"/>, for a batch: a row while its epoch is current (and then a share lock on it).</summary>
+    private NpgsqlBatchCommand FenceCommand(ProjectionLease lease) => new(_fenceLease)
+    {
+        Parameters =
+        {
+            new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = lease.Name },
+            new NpgsqlParameter<Guid> { NpgsqlDbType = NpgsqlDbType.Uuid, TypedValue = _holder },
+            new NpgsqlParameter<long> { NpgsqlDbType = NpgsqlDbType.Bigint, TypedValue = lease.Epoch },
+        },
+    };
+
     /// <summary>Runs a lease statement on a pooled connection in its own implicit transaction; the rows it touched.</summary>
     private async Task<int> LeaseCommandAsync(string sql, string projectionName, TimeSpan? duration, long epoch, CancellationToken cancellationToken)
     {
@@ -261,6 +272,12 @@ public sealed class PostgresProjectionStore : IProjectionStore
         private bool _asyncCommit;
         private bool _movesLive;
 
+        /// <summary>The lease of a fence asked for and not yet run (see <see cref="FenceAsync"/>).</summary>
+        private ProjectionLease? _fence;
+
+        /// <summary>The lease whose fence found it no longer current: the commit refuses.</summary>
+        private ProjectionLease? _lost;
+
         public override ProjectionContext Context => context;
 
         public override async ValueTask<GlobalPosition?> LoadCheckpointAsync(string name, CancellationToken cancellationToken = default) =>
@@ -278,17 +295,60 @@ public sealed class PostgresProjectionStore : IProjectionStore
             var shadow = context.IsRebuild && !string.Equals(name, context.ProjectionName, StringComparison.Ordinal);
             _movesLive |= !shadow;
             var asyncCommit = !_movesLive;
-            if (asyncCommit != _asyncCommit)
+            var setCommit = asyncCommit != _asyncCommit;
+            if (_fence is null && !setCommit)
             {
-                using var command = store._backend.Command(asyncCommit ? SynchronousCommitOff : SynchronousCommitDefault, context.Connection, context.Transaction);
-                await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                _asyncCommit = asyncCommit;
+                await CheckpointCommands.SaveAsync(store._backend, context.Connection, context.Transaction, name, expected, position, cancellationToken).ConfigureAwait(false);
+                return;
             }
 
-            await CheckpointCommands.SaveAsync(store._backend, context.Connection, context.Transaction, name, expected, position, cancellationToken).ConfigureAwait(false);
+            // The fence asked for before, the commit mode and the move: one round trip.
+            using var batch = new NpgsqlBatch(context.Connection, context.Transaction) { Timeout = store._backend.CommandTimeout };
+            var fence = _fence;
+            if (fence is not null)
+            {
+                batch.BatchCommands.Add(store.FenceCommand(fence));
+            }
+
+            if (setCommit)
+            {
+                batch.BatchCommands.Add(new NpgsqlBatchCommand(asyncCommit ? SynchronousCommitOff : SynchronousCommitDefault));
+            }
+
+            var move = CheckpointCommands.Save(store._backend, name, expected, position);
+            batch.BatchCommands.Add(move);
+            var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                if (fence is not null)
+                {
+                    _fence = null;
+                    if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        // As if the fence had failed on its own: the commit refuses (the contract of FenceAsync).
+                        _lost = fence;
+                        return;
+                    }
+
+                    await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false))
+                {
+                }
+            }
+
+            _asyncCommit = asyncCommit;
+            CheckpointCommands.EnsureSaved(move, name, expected);
         }
 
-        public override async ValueTask FenceAsync(ProjectionLease lease, CancellationToken cancellationToken = default)
+        /// <remarks>
+        /// Only checks the lease here; the fence's statement runs with the next checkpoint move (one round
+        /// trip for both) or before the commit, whichever comes first. It takes the lease row's share lock
+        /// anywhere before the commit all the same: a takeover before it fails the commit, one after it
+        /// waits for the commit.
+        /// </remarks>
+        public override ValueTask FenceAsync(ProjectionLease lease, CancellationToken cancellationToken = default)
         {
             ArgumentNullException.ThrowIfNull(lease);
             if (lease is not Lease { Store: var owner } || !ReferenceEquals(owner, store))
@@ -296,11 +356,8 @@ public sealed class PostgresProjectionStore : IProjectionStore
                 throw new ArgumentException("The lease was not acquired from this projection store.", nameof(lease));
             }
 
-            using var command = store.LeaseCommand(store._fenceLease, context.Connection, lease.Name, duration: null, lease.Epoch, context.Transaction);
-            if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null)
-            {
-                throw new LeaseLostException(lease.Name, lease.Epoch);
-            }
+            _fence = lease;
+            return ValueTask.CompletedTask;
         }
 
         public override async ValueTask DeadLetterAsync(EventEnvelope envelope, Exception error, CancellationToken cancellationToken = default)
@@ -321,6 +378,21 @@ public sealed class PostgresProjectionStore : IProjectionStore
 
         public override async ValueTask CommitAsync(CancellationToken cancellationToken = default)
         {
+            if (_fence is { } fence)
+            {
+                using var command = store.LeaseCommand(store._fenceLease, context.Connection, fence.Name, duration: null, fence.Epoch, context.Transaction);
+                _fence = null;
+                if (await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is null)
+                {
+                    _lost = fence;
+                }
+            }
+
+            if (_lost is { } lost)
+            {
+                throw new LeaseLostException(lost.Name, lost.Epoch);
+            }
+
             await context.Transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             _completed = true;
         }

@@ -137,4 +137,49 @@ public sealed class ModelTests
 
         Assert.Throws<ArgumentException>(() => MetadataJson.Stored(new EventMetadata { CorrelationId = "\ud800" }));
     }
+
+    [Fact]
+    public void Stored_metadata_reads_back_with_its_headers_in_order_the_last_of_a_repeated_name_and_the_last_headers_object()
+    {
+        static List<KeyValuePair<string, string>> Headers(string json) => [.. MetadataJson.Deserialize(System.Text.Encoding.UTF8.GetBytes(json)).Headers];
+
+        Assert.Equal([new("traceparent", "00-x-y-01")], Headers("""{"headers":{"traceparent":"00-x-y-01"}}"""));
+        Assert.Equal([new("a", "3"), new("b", "2")], Headers("""{"headers":{"a":"1","b":"2","a":"3"}}"""));
+        Assert.Equal([new("b", "2")], Headers("""{"headers":{"a":"1"},"correlationId":"c","headers":{"b":"2"}}"""));
+        Assert.Equal([new("a", string.Empty)], Headers("""{"headers":{"a":null}}"""));
+        Assert.Empty(Headers("""{"headers":{}}"""));
+        Assert.Empty(Headers("""{"correlationId":"c"}"""));
+
+        // Up to 8 kept small, more in a dictionary: the same headers, in order, either way (a repeat too).
+        foreach (var n in new[] { SmallHeaders.MaxCount, SmallHeaders.MaxCount + 1, 20 })
+        {
+            var expected = Enumerable.Range(0, n).Select(i => new KeyValuePair<string, string>("h" + i, "v" + i)).ToList();
+            var json = "{\"headers\":{" + string.Join(",", expected.Select(h => $"\"{h.Key}\":\"x\"").Concat(expected.Select(h => $"\"{h.Key}\":\"{h.Value}\""))) + "}}";
+            var metadata = MetadataJson.Deserialize(System.Text.Encoding.UTF8.GetBytes(json));
+            Assert.Equal(expected, metadata.Headers.ToList());
+            Assert.Equal("v0", metadata.Headers["h0"]);
+            Assert.False(metadata.Headers is IDictionary<string, string> { IsReadOnly: false });
+        }
+
+        // Malformed metadata fails as before (the readers turn these into EventDeserializationException), and leaves nothing behind.
+        Assert.Throws<InvalidOperationException>(() => MetadataJson.Deserialize("""{"headers":{"a":"1","b":2}}"""u8));
+        Assert.ThrowsAny<System.Text.Json.JsonException>(() => MetadataJson.Deserialize("""{"headers":["a"]}"""u8));
+        Assert.ThrowsAny<System.Text.Json.JsonException>(() => MetadataJson.Deserialize("""{"headers":{"a":"1","""u8));
+        Assert.Equal([new("c", "3")], Headers("""{"headers":{"c":"3"}}"""));
+    }
+
+    [Fact]
+    public void Reading_a_trace_header_allocates_the_metadata_its_value_and_one_small_array()
+    {
+        var json = """{"headers":{"traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}}"""u8.ToArray();
+        MetadataJson.Deserialize(json);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            MetadataJson.Deserialize(json);
+        }
+
+        var perRead = (GC.GetAllocatedBytesForCurrentThread() - before) / 100;
+        Assert.True(perRead <= 300, $"{perRead} bytes per read"); // 480 with a dictionary, its wrapper and the name
+    }
 }

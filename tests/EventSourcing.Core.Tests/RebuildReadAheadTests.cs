@@ -3,6 +3,7 @@ using EventSourcing.InMemory;
 using EventSourcing.Projections;
 using EventSourcing.Storage;
 using EventSourcing.Testing;
+using Microsoft.Extensions.Logging;
 using Xunit;
 
 namespace EventSourcing.Core.Tests;
@@ -54,6 +55,71 @@ public sealed class RebuildReadAheadTests
         Assert.Equal("the log went away", error.Message);
         Assert.Equal(0, totals.TotalOf(stream));
         Assert.Null(daemon.GetStatus("totals").Checkpoint);
+    }
+
+    [Fact]
+    public async Task A_rebuild_projects_while_the_store_counts_and_reports_the_total_once_it_is_in()
+    {
+        var (stream, probe, inner) = await SeedAsync(30);
+        var projections = new SlowCount(inner);
+        var totals = new TotalsProjection("totals");
+        totals.BeforeApply = (_, _) =>
+        {
+            // The count ends only once an event is being projected: a rebuild that waits for the count first never gets here.
+            projections.Release.TrySetResult();
+            return Task.CompletedTask;
+        };
+        var reports = new List<RebuildProgress>();
+        await using var daemon = new ProjectionDaemon(probe, projections, [totals], new ProjectionOptions { BatchSize = 10 });
+
+        var done = await daemon.RebuildAsync("totals", new SyncProgress<RebuildProgress>(reports.Add), Ct).WaitAsync(TimeSpan.FromSeconds(10), Ct);
+
+        Assert.Equal(30, done);
+        Assert.Equal(Enumerable.Range(1, 30).Sum(), totals.TotalOf(stream));
+        Assert.Equal([0L, 10, 20, 30, 30], reports.Select(r => r.EventsDone));
+        Assert.All(reports, r => Assert.Equal(30, r.EventsTotal));
+    }
+
+    [Fact]
+    public async Task A_count_that_fails_fails_the_rebuild_and_leaves_the_live_read_model()
+    {
+        var (stream, probe, inner) = await SeedAsync(30);
+        var projections = new SlowCount(inner);
+        projections.Release.SetException(new IOException("no count"));
+        var totals = new TotalsProjection("totals");
+        await using var daemon = new ProjectionDaemon(probe, projections, [totals], new ProjectionOptions { BatchSize = 10 });
+
+        var error = await Assert.ThrowsAsync<IOException>(() => daemon.RebuildAsync("totals", new SyncProgress<RebuildProgress>(_ => { }), Ct));
+
+        Assert.Equal("no count", error.Message);
+        Assert.Equal(0, totals.TotalOf(stream));
+        Assert.Null(daemon.GetStatus("totals").Checkpoint);
+    }
+
+    [Fact]
+    public async Task A_rebuild_with_no_progress_and_no_log_to_feed_does_not_count_the_log()
+    {
+        var (stream, probe, inner) = await SeedAsync(30);
+        var projections = new SlowCount(inner);
+        projections.Release.SetResult();
+        var totals = new TotalsProjection("totals");
+        await using var daemon = new ProjectionDaemon(probe, projections, [totals], new ProjectionOptions { BatchSize = 10 });
+
+        Assert.Equal(30, await daemon.RebuildAsync("totals", cancellationToken: Ct));
+        Assert.Equal(0, projections.Counts);
+
+        var reports = new List<RebuildProgress>();
+        Assert.Equal(30, await daemon.RebuildAsync("totals", new SyncProgress<RebuildProgress>(reports.Add), Ct));
+        Assert.Equal(1, projections.Counts);
+        Assert.All(reports, r => Assert.Equal(30, r.EventsTotal));
+        Assert.Equal(Enumerable.Range(1, 30).Sum(), totals.TotalOf(stream));
+
+        // The start line (information) shows the total: a logger that takes it gets a count.
+        var logger = new InformationLogger();
+        await using var logged = new ProjectionDaemon(probe, projections, [new TotalsProjection("totals")], new ProjectionOptions { BatchSize = 10 }, logger);
+        Assert.Equal(30, await logged.RebuildAsync("totals", cancellationToken: Ct));
+        Assert.Equal(2, projections.Counts);
+        Assert.Contains(logger.Lines, line => line.Contains("30 events in the log", StringComparison.Ordinal));
     }
 
     private static async Task<(StreamId Stream, ReadProbe Probe, InMemoryProjectionStore Projections)> SeedAsync(int events)
@@ -117,6 +183,53 @@ public sealed class RebuildReadAheadTests
                 Interlocked.Increment(ref _count);
                 _yielded.Release();
                 yield return e;
+            }
+        }
+    }
+
+    /// <summary>The in-memory projection store, whose count ends only when <see cref="Release"/> is completed.</summary>
+    private sealed class SlowCount(InMemoryProjectionStore inner) : IProjectionStore
+    {
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Counts { get; private set; }
+
+        public async ValueTask<long> CountEventsAsync(IReadOnlyCollection<string>? eventTypes = null, CancellationToken cancellationToken = default)
+        {
+            Counts++;
+            await Release.Task.WaitAsync(cancellationToken);
+            return await inner.CountEventsAsync(eventTypes, cancellationToken);
+        }
+
+        public ValueTask<ProjectionTransaction> BeginAsync(string projectionName, bool isRebuild, CancellationToken cancellationToken = default) =>
+            inner.BeginAsync(projectionName, isRebuild, cancellationToken);
+
+        public ValueTask<ProjectionLease?> TryAcquireLeaseAsync(string projectionName, CancellationToken cancellationToken = default) =>
+            inner.TryAcquireLeaseAsync(projectionName, cancellationToken);
+
+        public ValueTask<IReadOnlyList<DeadLetter>> GetDeadLettersAsync(string projectionName, CancellationToken cancellationToken = default) =>
+            inner.GetDeadLettersAsync(projectionName, cancellationToken);
+    }
+
+    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+
+    private sealed class InformationLogger : ILogger<ProjectionDaemon>
+    {
+        public List<string> Lines { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (Lines)
+            {
+                Lines.Add(formatter(state, exception));
             }
         }
     }

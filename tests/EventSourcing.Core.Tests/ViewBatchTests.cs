@@ -28,11 +28,7 @@ public sealed class ViewBatchTests
             await store.AppendAsync(stream, ExpectedVersion.Any, [new EventData(new Incremented(by))], Ct);
         }
 
-        var batch = new List<EventEnvelope>();
-        await foreach (var e in store.ReadAllAsync(GlobalPosition.Start, cancellationToken: Ct))
-        {
-            batch.Add(e);
-        }
+        var batch = await LogAsync(store);
 
         var view = new Sums();
         ((ITypedProjection)view).Bind(registry);
@@ -50,6 +46,62 @@ public sealed class ViewBatchTests
         Assert.Equal((110L, 4), Read(session, a));
         Assert.Equal((7L, 2), Read(session, b));
         Assert.Equal((4L, 1), Read(session, c));
+    }
+
+    [Fact]
+    public async Task A_batch_folds_runs_of_one_stream_deletes_and_recreates_in_order_and_writes_in_first_touch_order()
+    {
+        var registry = new EventTypeRegistry(Json).Register<Incremented>("incremented").Register<Noted>("noted");
+        var store = new InMemoryEventStore(registry);
+        var (a, b) = (TestData.NewStream("a"), TestData.NewStream("b"));
+        await store.AppendAsync(b, ExpectedVersion.Any, [new EventData(new Incremented(1))], Ct);
+        await store.AppendAsync(a, ExpectedVersion.Any, [new EventData(new Incremented(2)), new EventData(new Incremented(3)), new EventData(new Noted("delete")), new EventData(new Incremented(4))], Ct);
+        await store.AppendAsync(b, ExpectedVersion.Any, [new EventData(new Noted("delete"))], Ct);
+        var batch = await LogAsync(store);
+
+        var view = new Deleting();
+        ((ITypedProjection)view).Bind(registry);
+        var session = new CountingSession();
+        session.Documents[b.Value] = Encoding.UTF8.GetBytes("""{"total":100,"count":1}""");
+
+        await view.ProjectBatchAsync(batch, new ProjectionContext(Deleting.ViewName, isRebuild: false) { Documents = session }, Ct);
+
+        // b was touched first: its load comes first; it ends deleted. a was deleted, then began again at 4.
+        Assert.Equal([b.Value, a.Value], Assert.Single(session.LoadMany).Ids);
+        Assert.Equal([a.Value], Assert.Single(session.StoreMany));
+        Assert.Equal((4L, 1), Read(session, a));
+        Assert.False(session.Documents.ContainsKey(b.Value));
+        Assert.Equal(1, session.Singles);
+    }
+
+    [Fact]
+    public async Task An_invalid_document_id_in_a_batch_fails_it_before_any_document_is_loaded()
+    {
+        var registry = new EventTypeRegistry(Json).Register<Incremented>("incremented");
+        var store = new InMemoryEventStore(registry);
+        var a = TestData.NewStream("a");
+        await store.AppendAsync(a, ExpectedVersion.Any, [new EventData(new Incremented(1)), new EventData(new Incremented(2)), new EventData(new Incremented(0))], Ct);
+        var batch = await LogAsync(store);
+
+        var view = new Keyed();
+        ((ITypedProjection)view).Bind(registry);
+        var session = new CountingSession();
+
+        await Assert.ThrowsAsync<ArgumentException>(() => view.ProjectBatchAsync(batch, new ProjectionContext(Keyed.ViewName, isRebuild: false) { Documents = session }, Ct).AsTask());
+
+        Assert.Empty(session.LoadMany);
+        Assert.Empty(session.StoreMany);
+    }
+
+    private static async Task<List<EventEnvelope>> LogAsync(InMemoryEventStore store)
+    {
+        var batch = new List<EventEnvelope>();
+        await foreach (var e in store.ReadAllAsync(GlobalPosition.Start, cancellationToken: Ct))
+        {
+            batch.Add(e);
+        }
+
+        return batch;
     }
 
     private static (long, int) Read(CountingSession session, StreamId stream)
@@ -75,6 +127,35 @@ public sealed class ViewBatchTests
                 sum.Total += e.By;
                 sum.Count++;
             });
+    }
+
+    private sealed class Deleting : View<Sum>
+    {
+        public const string ViewName = "deleting";
+
+        public Deleting()
+            : base(ViewName)
+        {
+            On<Incremented>((sum, e) =>
+            {
+                sum.Total += e.By;
+                sum.Count++;
+            });
+            On<Noted>((_, _) => null);
+        }
+    }
+
+    /// <summary>Keys each event by its amount: 0 gives an id with a NUL character, which no backend accepts.</summary>
+    private sealed class Keyed : View<Sum>
+    {
+        public const string ViewName = "keyed";
+
+        public Keyed()
+            : base(ViewName)
+        {
+            On<Incremented>((sum, e) => sum.Total += e.By);
+            Identity<Incremented>(e => e.By == 0 ? "bad\0id" : "k" + e.By);
+        }
     }
 
     /// <summary>A session over a dictionary that counts its calls; single-document calls are counted apart.</summary>

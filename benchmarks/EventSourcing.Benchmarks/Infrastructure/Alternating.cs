@@ -57,7 +57,7 @@ public static class Alternating
                 {
                     var c = scenario.Cases[(i + round) % scenario.Cases.Length];
                     var (rate, cpu, allocated) = await RunForAsync(c, slice);
-                    csv.Append(CultureInfo.InvariantCulture, $"{scenario.Name},{round},{c.System},{rate:F1},{cpu:F3},{allocated:F0}\n");
+                    csv.Append(CultureInfo.InvariantCulture, $"{scenario.Name},{round},{c.System},{rate:F1},{cpu:F6},{allocated:F0}\n");
                     Console.WriteLine($"// alternate {scenario.Name} round {round} {c.System}: {rate:F1} ops/s, {cpu:F3} ms CPU/op (this process), {allocated:N0} B allocated/op");
                 }
             }

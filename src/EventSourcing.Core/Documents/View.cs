@@ -89,12 +89,16 @@ public abstract class View<TDocument> : Projection, IRebuildableProjection, IBat
     public ValueTask ProjectBatchAsync(IReadOnlyList<EventEnvelope> batch, ProjectionContext context, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        Type? handled = null;
         foreach (var envelope in batch)
         {
-            if (envelope.Event is null || !_folds.ContainsKey(envelope.Event.GetType()))
+            var type = envelope.Event?.GetType();
+            if (type is null || (type != handled && !_folds.ContainsKey(type)))
             {
                 return ProjectEachAsync(batch, context, cancellationToken);
             }
+
+            handled = type;
         }
 
         return FoldAsync(batch, context, cancellationToken);
@@ -147,7 +151,9 @@ public abstract class View<TDocument> : Projection, IRebuildableProjection, IBat
 
     /// <summary>
     /// Folds events into their documents: the documents the events touch are loaded in one call, folded
-    /// in memory in the events' order, and written back in one call (deleted ones one by one).
+    /// in memory in the events' order, and written back in one call (deleted ones one by one), in the
+    /// order the events first touched them. Consecutive events of one type share its handler lookup, and
+    /// consecutive events of one document (a stream's events, as a log read returns them) its id's.
     /// </summary>
     private async ValueTask FoldAsync(IReadOnlyList<EventEnvelope> events, ProjectionContext context, CancellationToken cancellationToken)
     {
@@ -155,45 +161,71 @@ public abstract class View<TDocument> : Projection, IRebuildableProjection, IBat
         var json = _json ?? throw new InvalidOperationException($"View '{Name}' is not registered: add it with es.AddProjection.");
         var collection = context.IsRebuild ? ShadowCollection : Name;
         var folds = new Func<TDocument, EventEnvelope, TDocument?>[events.Count];
-        var ids = new string[events.Count];
-        var distinct = new HashSet<string>(StringComparer.Ordinal);
+        var slots = new int[events.Count];
+        var ids = new List<string>();
+        var slotOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        Type? type = null;
+        Func<TDocument, EventEnvelope, TDocument?>? fold = null;
+        Func<EventEnvelope, string>? key = null;
+        string? id = null;
+        var slot = -1;
         for (var i = 0; i < events.Count; i++)
         {
             var envelope = events[i];
-            var type = envelope.Event.GetType();
-            if (!_folds.TryGetValue(type, out var fold))
+            if (envelope.Event.GetType() != type)
             {
-                throw new InvalidOperationException($"View '{Name}' got event {envelope.EventId} of type '{envelope.EventType}' as {type.Name}, which it has no handler for (an unreadable event?).");
+                type = envelope.Event.GetType();
+                if (!_folds.TryGetValue(type, out fold))
+                {
+                    throw new InvalidOperationException($"View '{Name}' got event {envelope.EventId} of type '{envelope.EventType}' as {type.Name}, which it has no handler for (an unreadable event?).");
+                }
+
+                key = _keys.GetValueOrDefault(type);
             }
 
-            folds[i] = fold;
-            ids[i] = _keys.TryGetValue(type, out var key) ? key(envelope) : envelope.StreamId.Value;
-            DocumentGuard.Validate(collection, ids[i]);
-            distinct.Add(ids[i]);
+            folds[i] = fold!;
+            var next = key is null ? envelope.StreamId.Value : key(envelope);
+            if (slot < 0 || !string.Equals(next, id, StringComparison.Ordinal))
+            {
+                DocumentGuard.Validate(collection, next);
+                if (!slotOf.TryGetValue(next, out slot))
+                {
+                    slot = ids.Count;
+                    slotOf.Add(next, slot);
+                    ids.Add(next);
+                }
+
+                id = next;
+            }
+
+            slots[i] = slot;
         }
 
-        var stored = await session.LoadManyAsync(collection, distinct, cancellationToken).ConfigureAwait(false);
-        var touched = new Dictionary<string, TDocument?>(distinct.Count, StringComparer.Ordinal);
+        var stored = await session.LoadManyAsync(collection, ids, cancellationToken).ConfigureAwait(false);
+        var documents = new TDocument?[ids.Count];
+        var touched = new bool[ids.Count];
         for (var i = 0; i < events.Count; i++)
         {
-            if (!touched.TryGetValue(ids[i], out var document))
+            var s = slots[i];
+            if (!touched[s])
             {
-                document = stored.TryGetValue(ids[i], out var bytes) ? JsonSerializer.Deserialize(bytes, json) : null;
+                touched[s] = true;
+                documents[s] = stored.TryGetValue(ids[s], out var bytes) ? JsonSerializer.Deserialize(bytes, json) : null;
             }
 
-            touched[ids[i]] = folds[i](document ?? new TDocument(), events[i]);
+            documents[s] = folds[i](documents[s] ?? new TDocument(), events[i]);
         }
 
-        var writes = new List<KeyValuePair<string, byte[]>>(touched.Count);
-        foreach (var (id, document) in touched)
+        var writes = new List<KeyValuePair<string, byte[]>>(ids.Count);
+        for (var s = 0; s < ids.Count; s++)
         {
-            if (document is null)
+            if (documents[s] is not { } document)
             {
-                await session.DeleteAsync(collection, id, cancellationToken).ConfigureAwait(false);
+                await session.DeleteAsync(collection, ids[s], cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                writes.Add(new(id, JsonSerializer.SerializeToUtf8Bytes(document, json)));
+                writes.Add(new(ids[s], JsonSerializer.SerializeToUtf8Bytes(document, json)));
             }
         }
 

@@ -71,11 +71,59 @@ public sealed partial class ProjectionDaemon
 
     private async Task<long> RebuildUnderLeaseAsync(Runner runner, IRebuildableProjection rebuildable, ProjectionLease lease, IProgress<RebuildProgress>? progress, CancellationToken cancellationToken)
     {
+        // The count (a full scan of the log on some backends: as long as reading a tenth of it) only
+        // feeds progress and the log lines: it runs beside the rebuild, which waits for it only at its
+        // first report, after its first batch; with no progress and no log to feed, not at all.
+        if (progress is null && !_logger.IsEnabled(LogLevel.Information) && !_logger.IsEnabled(LogLevel.Debug))
+        {
+            return await RebuildAndSwapAsync(runner, rebuildable, lease, counting: null, progress, cancellationToken).ConfigureAwait(false);
+        }
+
+        using var stopCounting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var counting = CountForRebuildAsync(runner, stopCounting.Token);
+        try
+        {
+            return await RebuildAndSwapAsync(runner, rebuildable, lease, counting, progress, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // On a failure before the count was needed: stop it and let it end (its outcome no longer matters).
+            await stopCounting.CancelAsync().ConfigureAwait(false);
+            await ((Task)counting).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private async Task<long> CountForRebuildAsync(Runner runner, CancellationToken cancellationToken)
+    {
+        await Task.Yield(); // the rebuild goes on while the store counts
+        return await _projectionStore.CountEventsAsync(runner.Projection.EventTypes, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The rebuild proper; <paramref name="counting"/> is null when no report or log line would show the total (0 stands in for it).</summary>
+    private async Task<long> RebuildAndSwapAsync(Runner runner, IRebuildableProjection rebuildable, ProjectionLease lease, Task<long>? counting, IProgress<RebuildProgress>? progress, CancellationToken cancellationToken)
+    {
         var projectionName = runner.Projection.Name;
         var shadowCheckpoint = lease.Name;
-        var total = await _projectionStore.CountEventsAsync(runner.Projection.EventTypes, cancellationToken).ConfigureAwait(false);
         var clock = Stopwatch.StartNew();
-        LogRebuildStarted(_logger, projectionName, total, lease.Epoch);
+        long? counted = null;
+
+        // The start line and the first report (0 done) once the count is in, before any other report.
+        async ValueTask<long> TotalAsync()
+        {
+            if (counting is null)
+            {
+                return 0;
+            }
+
+            if (counted is null)
+            {
+                counted = await counting.WaitAsync(cancellationToken).ConfigureAwait(false);
+                LogRebuildStarted(_logger, projectionName, counted.Value, lease.Epoch);
+                Report(progress, projectionName, 0, counted.Value, clock.Elapsed);
+            }
+
+            return counted.Value;
+        }
 
         // 1. An empty shadow, and a shadow checkpoint at the start of the log.
         var position = GlobalPosition.Start;
@@ -89,12 +137,11 @@ public sealed partial class ProjectionDaemon
 
         // 2. Catch the shadow up while everything else goes on: passes up to the head seen at their
         //    start, until a pass is short (or a few passes, so sustained writes cannot keep it here).
-        Report(progress, projectionName, 0, total, clock.Elapsed);
         long done = 0;
         for (var pass = 0; pass < 5; pass++)
         {
             var head = await _store.GetHeadPositionAsync(cancellationToken).ConfigureAwait(false);
-            var (reached, count) = await CatchUpToAsync(runner, lease, position, head, count => Report(progress, projectionName, done + count, total, clock.Elapsed), cancellationToken).ConfigureAwait(false);
+            var (reached, count) = await CatchUpToAsync(runner, lease, position, head, async count => Report(progress, projectionName, done + count, await TotalAsync().ConfigureAwait(false), clock.Elapsed), cancellationToken).ConfigureAwait(false);
             position = reached;
             done += count;
             if (count < runner.Settings.BatchSize)
@@ -102,6 +149,8 @@ public sealed partial class ProjectionDaemon
                 break;
             }
         }
+
+        var total = await TotalAsync().ConfigureAwait(false);
 
         // 3. Swap, with the live runner paused so no batch interleaves: the events up to the head seen
         //    now, the swap and the live checkpoint commit together, fenced on where the live checkpoint
@@ -111,7 +160,7 @@ public sealed partial class ProjectionDaemon
         try
         {
             var head = await _store.GetHeadPositionAsync(cancellationToken).ConfigureAwait(false);
-            var (reached, count) = await CatchUpToAsync(runner, lease, position, head, _ => { }, cancellationToken).ConfigureAwait(false);
+            var (reached, count) = await CatchUpToAsync(runner, lease, position, head, _ => ValueTask.CompletedTask, cancellationToken).ConfigureAwait(false);
             position = reached;
             done += count;
 
@@ -142,7 +191,7 @@ public sealed partial class ProjectionDaemon
     /// read while the current one is projected and committed, and the read is no part of any unit of
     /// work, whose transaction holds only the batch's writes.
     /// </summary>
-    private async Task<(GlobalPosition Reached, long Count)> CatchUpToAsync(Runner runner, ProjectionLease lease, GlobalPosition from, GlobalPosition head, Action<long> onBatch, CancellationToken cancellationToken)
+    private async Task<(GlobalPosition Reached, long Count)> CatchUpToAsync(Runner runner, ProjectionLease lease, GlobalPosition from, GlobalPosition head, Func<long, ValueTask> onBatch, CancellationToken cancellationToken)
     {
         var position = from;
         long count = 0;
@@ -161,7 +210,7 @@ public sealed partial class ProjectionDaemon
                 position = await ProcessBatchAsync(runner, lease.Name, position, batch, last ? head : null, lease, isRebuild: true, cancellationToken).ConfigureAwait(false)
                     ?? throw new InvalidOperationException("A rebuild batch cannot stop without an exception.");
                 count += batch.Count;
-                onBatch(count);
+                await onBatch(count).ConfigureAwait(false);
             }
 
             await reader.ConfigureAwait(false); // a failed read ends the batches early: its exception

@@ -276,15 +276,7 @@ public sealed partial class ProjectionDaemon
             DateTimeOffset? last = null;
             if (asBatch)
             {
-                var events = new List<EventEnvelope>(to - from);
-                for (var i = from; i < to; i++)
-                {
-                    if (runner.Handles(batch[i]))
-                    {
-                        events.Add(batch[i]);
-                    }
-                }
-
+                var events = HandledOf(runner, batch, from, to);
                 if (events.Count > 0)
                 {
                     try
@@ -338,6 +330,32 @@ public sealed partial class ProjectionDaemon
 
             return (-1, null);
         }
+    }
+
+    /// <summary>
+    /// The events of batch[from..to) the projection handles: the batch itself when that is all of it (a
+    /// store filters its reads by the projection's types, so it usually is); consecutive events of one
+    /// type name (the same string, as a read hands them out) are checked once.
+    /// </summary>
+    private static IReadOnlyList<EventEnvelope> HandledOf(Runner runner, List<EventEnvelope> batch, int from, int to)
+    {
+        List<EventEnvelope>? some = null;
+        string? handled = null;
+        for (var i = from; i < to; i++)
+        {
+            var e = batch[i];
+            if (ReferenceEquals(e.EventType, handled) || runner.Handles(e))
+            {
+                handled = e.EventType;
+                some?.Add(e);
+            }
+            else
+            {
+                some ??= batch.GetRange(from, i - from);
+            }
+        }
+
+        return some ?? (from == 0 && to == batch.Count ? batch : batch.GetRange(from, to - from));
     }
 
     /// <summary>

@@ -117,9 +117,27 @@ public static class MetadataJson
         }
 
         var reader = new Utf8JsonReader(utf8Json);
+
+        // Up to SmallHeaders.MaxCount headers (a trace header, a few more) are gathered in this thread's
+        // scratch array and kept in one exact-size array; more go to a dictionary. A repeated name keeps
+        // its first place and takes the last value, and a repeated "headers" object replaces the first.
+        var small = Scratch ??= new KeyValuePair<string, string>[SmallHeaders.MaxCount];
+        try
+        {
+            return Read(ref reader, small);
+        }
+        finally
+        {
+            Array.Clear(small); // no strings kept alive by the scratch array
+        }
+    }
+
+    private static EventMetadata Read(ref Utf8JsonReader reader, KeyValuePair<string, string>[] small)
+    {
         string? correlation = null;
         string? causation = null;
-        Dictionary<string, string>? headers = null;
+        var count = 0;
+        Dictionary<string, string>? many = null;
         Expect(ref reader, JsonTokenType.StartObject);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -136,12 +154,35 @@ public static class MetadataJson
             else if (reader.ValueTextEquals(HeadersName))
             {
                 Expect(ref reader, JsonTokenType.StartObject);
-                headers = [];
+                (count, many) = (0, null);
                 while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
-                    var key = reader.GetString()!;
+                    // The trace header, on every event appended under an activity: its name is not allocated again.
+                    var key = reader.ValueTextEquals(EventSourcingDiagnostics.TraceParentHeader) ? EventSourcingDiagnostics.TraceParentHeader : reader.GetString()!;
                     reader.Read();
-                    headers[key] = reader.GetString() ?? string.Empty;
+                    var value = reader.GetString() ?? string.Empty;
+                    if (many is not null)
+                    {
+                        many[key] = value;
+                    }
+                    else if (IndexOf(small, count, key) is var at and >= 0)
+                    {
+                        small[at] = new(key, value);
+                    }
+                    else if (count < small.Length)
+                    {
+                        small[count++] = new(key, value);
+                    }
+                    else
+                    {
+                        many = new Dictionary<string, string>(small.Length * 2, StringComparer.Ordinal);
+                        foreach (var (k, v) in small)
+                        {
+                            many[k] = v;
+                        }
+
+                        many[key] = value;
+                    }
                 }
             }
             else
@@ -151,13 +192,38 @@ public static class MetadataJson
             }
         }
 
-        return new EventMetadata
+        IReadOnlyDictionary<string, string> headers;
+        if (many is not null)
         {
-            CorrelationId = correlation,
-            CausationId = causation,
             // Read-only, so a reader cannot change what the next reader of a shared instance sees.
-            Headers = headers is null ? EventMetadata.Empty.Headers : new ReadOnlyDictionary<string, string>(headers),
-        };
+            headers = new ReadOnlyDictionary<string, string>(many);
+        }
+        else if (count > 0)
+        {
+            headers = new SmallHeaders(small.AsSpan(0, count).ToArray());
+        }
+        else
+        {
+            headers = EventMetadata.Empty.Headers;
+        }
+
+        return new EventMetadata { CorrelationId = correlation, CausationId = causation, Headers = headers };
+    }
+
+    [ThreadStatic]
+    private static KeyValuePair<string, string>[]? Scratch;
+
+    private static int IndexOf(KeyValuePair<string, string>[] entries, int count, string key)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            if (string.Equals(entries[i].Key, key, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>The writer would store a lone surrogate as U+FFFD: refuse it instead, as for event payloads.</summary>

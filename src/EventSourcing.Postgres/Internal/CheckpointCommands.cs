@@ -21,17 +21,37 @@ internal static class CheckpointCommands
     public static async Task SaveAsync(PostgresBackend backend, NpgsqlConnection connection, NpgsqlTransaction? transaction, string name, GlobalPosition? expected, GlobalPosition position, CancellationToken cancellationToken)
     {
         using var command = backend.Command(expected is null ? backend.Sql.CreateCheckpoint : backend.Sql.MoveCheckpoint, connection, transaction);
-        var parameters = command.Parameters;
+        AddSaveParameters(command.Parameters, name, expected, position);
+        if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
+        {
+            throw new CheckpointConflictException(name, expected);
+        }
+    }
+
+    /// <summary>The statement of <see cref="SaveAsync"/> for a batch; check it with <see cref="EnsureSaved"/> once the batch ran.</summary>
+    public static NpgsqlBatchCommand Save(PostgresBackend backend, string name, GlobalPosition? expected, GlobalPosition position)
+    {
+        var command = new NpgsqlBatchCommand(expected is null ? backend.Sql.CreateCheckpoint : backend.Sql.MoveCheckpoint);
+        AddSaveParameters(command.Parameters, name, expected, position);
+        return command;
+    }
+
+    /// <summary>Throws the conflict of a batched <see cref="Save"/> that touched no row.</summary>
+    public static void EnsureSaved(NpgsqlBatchCommand save, string name, GlobalPosition? expected)
+    {
+        if (save.RecordsAffected == 0)
+        {
+            throw new CheckpointConflictException(name, expected);
+        }
+    }
+
+    private static void AddSaveParameters(NpgsqlParameterCollection parameters, string name, GlobalPosition? expected, GlobalPosition position)
+    {
         parameters.Add(new NpgsqlParameter<string> { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = name });
         Positions.Add(parameters, position);
         if (expected is { } from)
         {
             Positions.Add(parameters, from);
-        }
-
-        if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 0)
-        {
-            throw new CheckpointConflictException(name, expected);
         }
     }
 }
