@@ -62,16 +62,6 @@ public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
         }
     } = [];
 
-    /// <summary>
-    /// The smallest batch written by binary COPY (<see cref="AppendProtocol.DefaultCopyThreshold"/>); tests set
-    /// it to 2 to run the conformance kit's batches that way. Set it at construction.
-    /// </summary>
-    internal int CopyThreshold
-    {
-        get => _append.CopyThreshold;
-        init => _append.CopyThreshold = value >= 2 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "A COPY batch has at least two events (one goes as plain values).");
-    }
-
     /// <inheritdoc />
     public ValueTask<GlobalPosition> GetHeadPositionAsync(CancellationToken cancellationToken = default)
     {

@@ -94,11 +94,6 @@ public static class Alternating
 
     private static IEnumerable<Scenario> Scenarios()
     {
-        foreach (var (name, cases) in TempSweep.Scenarios())
-        {
-            yield return new Scenario(name, true, cases);
-        }
-
         // Rebuilds of the balance read model over the global log; one operation = one event, so the
         // rates are events/s. Ours = the document view through the daemon with default options.
         var rebuild = new RebuildProjectionBenchmarks();
