@@ -1,6 +1,5 @@
 using EventSourcing.Postgres.Internal;
 using EventSourcing.Testing;
-using Npgsql;
 using Xunit;
 
 namespace EventSourcing.Postgres.Tests;
@@ -140,27 +139,18 @@ public sealed class CopyAppendTests(PostgresFixture fixture)
         await store.AppendAsync(stream, ExpectedVersion.NoStream, TestData.Increments(2), Ct);
 
         // Another transaction holds the stream's row: the COPY append waits in its stream write.
-        await using var holder = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(fixture.ConnectionString) { Pooling = false }.ConnectionString);
-        await holder.OpenAsync(Ct);
-        await using var transaction = await holder.BeginTransactionAsync(Ct);
-        await using (var hold = new NpgsqlCommand($"select version from {s}.streams where stream_id = $1 for update", holder, transaction))
-        {
-            hold.Parameters.AddWithValue(stream.Value);
-            await hold.ExecuteScalarAsync(Ct);
-        }
-
+        await using var holder = await TestSupport.HoldAsync(fixture.ConnectionString, $"select version from {s}.streams where stream_id = $1 for update", stream);
         const string Application = "copy-cancel-waiter";
-        await using var waiterSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(fixture.ConnectionString) { ApplicationName = Application, Pooling = false }.ConnectionString);
+        await using var waiterSource = TestSupport.NamedSource(fixture.ConnectionString, Application);
         var waiter = new PostgresEventStore(waiterSource, TestSupport.NewRegistry(), options);
         var batch = TestData.Increments(Threshold, 100);
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var append = waiter.AppendAsync(stream, ExpectedVersion.Exactly(2), batch, cancel.Token).AsTask();
-        await TestSupport.WaitUntilAsync(async () =>
-            await fixture.DataSource.ScalarAsync($"select count(*) from pg_stat_activity where application_name = '{Application}' and wait_event_type = 'Lock'") is 1L);
+        await fixture.DataSource.WaitForLockAsync(Application);
 
         await cancel.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => append);
-        await transaction.RollbackAsync(Ct);
+        await holder.Transaction.RollbackAsync(Ct);
 
         Assert.Equal(2, await store.GetStreamVersionAsync(stream, Ct));
         Assert.Equal(2L, await fixture.DataSource.ScalarAsync($"select count(*) from {s}.events where stream_id = $1", stream.Value));

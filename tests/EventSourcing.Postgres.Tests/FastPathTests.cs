@@ -275,10 +275,8 @@ public sealed class FastPathTests(PostgresFixture fixture)
         var options = await fixture.SchemaForAsync(GetType());
         var s = $"\"{options.Schema}\"";
         var stream = TestData.NewStream("fast-pending");
-        await using var creator = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(fixture.ConnectionString) { Pooling = false }.ConnectionString);
-        await creator.OpenAsync(Ct);
-        await using var transaction = await creator.BeginTransactionAsync(Ct);
-        await using (var create = new NpgsqlCommand(
+        await using var creator = await TestSupport.HoldAsync(
+            fixture.ConnectionString,
             $"""
             with created as (
                 insert into {s}.streams (stream_id, version, created_at, updated_at, last_tx_id) values ($1, 2, now(), now(), {s}.log_tx_id())
@@ -286,24 +284,17 @@ public sealed class FastPathTests(PostgresFixture fixture)
             insert into {s}.events (stream_id, version, event_id, event_type, data, created_at)
             select c.stream_id, v, gen_random_uuid(), 'incremented', json_build_object('by', 1), now() from created as c, generate_series(1, 2) as v
             """,
-            creator,
-            transaction))
-        {
-            create.Parameters.AddWithValue(stream.Value);
-            await create.ExecuteNonQueryAsync(Ct);
-        }
-
+            stream);
         const string Application = "fast-pending-waiter";
-        await using var waiterSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(fixture.ConnectionString) { ApplicationName = Application, Pooling = false }.ConnectionString);
+        await using var waiterSource = TestSupport.NamedSource(fixture.ConnectionString, Application);
         var store = new PostgresEventStore(waiterSource, TestSupport.NewRegistry(), options);
         var batch = TestData.Increments(count, 10);
         var append = store.AppendAsync(stream, ExpectedVersion.NoStream, batch, Ct).AsTask();
-        await TestSupport.WaitUntilAsync(async () =>
-            await fixture.DataSource.ScalarAsync($"select count(*) from pg_stat_activity where application_name = '{Application}' and wait_event_type = 'Lock' and wait_event = 'transactionid'") is 1L);
+        await fixture.DataSource.WaitForLockAsync(Application);
 
         if (commit)
         {
-            await transaction.CommitAsync(Ct);
+            await creator.Transaction.CommitAsync(Ct);
             var conflict = await Assert.ThrowsAsync<WrongExpectedVersionException>(() => append);
             Assert.Equal((stream, ExpectedVersion.NoStream, 2L), (conflict.StreamId, conflict.Expected, conflict.ActualVersion!.Value));
             Assert.Equal(2L, await fixture.DataSource.ScalarAsync($"select count(*) from {s}.events where stream_id = $1", stream.Value));
@@ -311,7 +302,7 @@ public sealed class FastPathTests(PostgresFixture fixture)
         }
         else
         {
-            await transaction.RollbackAsync(Ct);
+            await creator.Transaction.RollbackAsync(Ct);
             var written = await append;
             Assert.Equal((count, false), (written.NextExpectedVersion, written.AlreadyAppended));
             Assert.Equal(batch.Select(e => e.EventId), (await store.ReadStreamListAsync(stream)).Select(e => e.EventId));
