@@ -9,15 +9,13 @@ public sealed partial class PostgresEventStore
     /// <inheritdoc />
     /// <remarks>
     /// <para>
-    /// One round trip for batches below 500 events: the events travel as arrays (payloads as UTF-8 bytes)
+    /// One round trip whatever the batch size: the events travel as arrays (payloads as UTF-8 bytes)
     /// and are inserted with <c>unnest … with ordinality</c>. With an exact expected version (or
     /// <see cref="ExpectedVersion.NoStream"/>) and no inline projections, the append is one plain SQL
     /// statement (a single event as plain values, not arrays); only when it writes nothing does a second
     /// round trip call the schema's <c>append</c> function, which reports the conflict with the actual
-    /// version. A batch of 500 events or more with such an expectation goes in one transaction of a few
-    /// round trips instead: the same conditional write of the stream's row, then the events by binary
-    /// COPY, then the commit; all of it or nothing is written, as with the statement. With inline
-    /// projections, the append, the projections' writes and the commit share one transaction.
+    /// version. With inline projections, the append, the projections' writes and the commit share one
+    /// transaction.
     /// </para>
     /// <para>
     /// A call that throws before it returns may or may not have committed (a reply lost with the

@@ -9,8 +9,7 @@ namespace EventSourcing.Postgres;
 /// <summary>
 /// The PostgreSQL event store. An append is one round trip and one implicit transaction that enforces
 /// the expected version on the stream's row (one plain statement for an exact expected version, the
-/// schema's <c>append</c> function otherwise and to report a failed expectation; a batch of 500 events
-/// or more with an exact expected version is one transaction: the same write of the row, then a COPY); the global
+/// schema's <c>append</c> function otherwise and to report a failed expectation); the global
 /// log is ordered by (transaction id, sequence) and read only below the oldest running transaction, so
 /// it never skips an event that commits late. Thread-safe; create one per schema and share it.
 /// </summary>
@@ -62,16 +61,6 @@ public sealed partial class PostgresEventStore : IEventStore, IAsyncDisposable
             field = [.. value];
         }
     } = [];
-
-    /// <summary>
-    /// The smallest batch written by binary COPY (<see cref="AppendProtocol.DefaultCopyThreshold"/>); tests set
-    /// it to 2 to run the conformance kit's batches that way. Set it at construction.
-    /// </summary>
-    internal int CopyThreshold
-    {
-        get => _append.CopyThreshold;
-        init => _append.CopyThreshold = value >= 2 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "A COPY batch has at least two events (one goes as plain values).");
-    }
 
     /// <inheritdoc />
     public ValueTask<GlobalPosition> GetHeadPositionAsync(CancellationToken cancellationToken = default)

@@ -13,16 +13,6 @@ public sealed class PostgresEventStoreConformance(PostgresFixture fixture) : Eve
         new PostgresEventStore(fixture.DataSource, registry, await fixture.SchemaForAsync(GetType()), timeProvider);
 }
 
-/// <summary>
-/// The conformance kit with every batch of two or more events (exact expectations) written by binary COPY
-/// in one transaction, the path batches of <c>AppendProtocol.DefaultCopyThreshold</c> events take by default.
-/// </summary>
-public sealed class PostgresCopyEventStoreConformance(PostgresFixture fixture) : EventStoreConformance
-{
-    protected override async ValueTask<IEventStore> CreateEventStoreAsync(EventTypeRegistry registry, TimeProvider timeProvider) =>
-        new PostgresEventStore(fixture.DataSource, registry, await fixture.SchemaForAsync(GetType()), timeProvider) { CopyThreshold = 2 };
-}
-
 public sealed class PostgresSnapshotStoreConformance(PostgresFixture fixture) : SnapshotStoreConformance
 {
     protected override async ValueTask<ISnapshotStore> CreateSnapshotStoreAsync() =>
@@ -94,16 +84,6 @@ public sealed class PooledEventStoreConformance(PostgresFixture fixture) : Event
     {
         var (dataSource, options) = await Pooled.ForAsync(fixture, await fixture.SchemaForAsync(GetType()));
         return new PostgresEventStore(dataSource, registry, options, timeProvider);
-    }
-}
-
-/// <summary>The conformance kit through PgBouncer (transaction mode) with batches of two or more events written by COPY.</summary>
-public sealed class PooledCopyEventStoreConformance(PostgresFixture fixture) : EventStoreConformance
-{
-    protected override async ValueTask<IEventStore> CreateEventStoreAsync(EventTypeRegistry registry, TimeProvider timeProvider)
-    {
-        var (dataSource, options) = await Pooled.ForAsync(fixture, await fixture.SchemaForAsync(GetType()));
-        return new PostgresEventStore(dataSource, registry, options, timeProvider) { CopyThreshold = 2 };
     }
 }
 

@@ -66,7 +66,7 @@ public class AppendBatchBenchmarks
         return _memory.AppendAsync(StreamId.From(_ids.Next()), ExpectedVersion.NoStream, Wrap());
     }
 
-    /// <summary>Our PostgreSQL store (one call; a batch this large goes by binary COPY in one transaction).</summary>
+    /// <summary>Our PostgreSQL store (one call: arrays + unnest).</summary>
     /// <returns>The result.</returns>
     [Benchmark]
     public ValueTask<AppendResult> Ours() => _ours.Store.AppendAsync(StreamId.From(_ids.Next()), ExpectedVersion.NoStream, Wrap());

@@ -34,8 +34,7 @@ internal sealed partial class AppendProtocol(PostgresBackend backend, EventTypeR
         var batch = Serialize(events);
 
         // The fast path: an exact expectation that can hold (no overflow), no inline projections (they
-        // need the function's result inside their transaction); one event goes as plain values, a large
-        // batch by COPY (AppendByCopyAsync).
+        // need the function's result inside their transaction); one event goes as plain values.
         var fastSql = !Inline.IsEmpty || !expectedVersion.IsExact || AppendGuard.Overflows(expectedVersion, batch.Count)
             ? null
             : backend.Sql.FastPath.For(noStream: expectedVersion.Value == 0, single: batch.Count == 1);
@@ -93,19 +92,11 @@ internal sealed partial class AppendProtocol(PostgresBackend backend, EventTypeR
         return new AppendBatch(ids, types, data, metadata, new DateTimeOffset(now.Ticks - (now.Ticks % 10), TimeSpan.Zero));
     }
 
-    /// <summary>
-    /// One attempt, in one transaction: the fast path (falling back to the function; a large batch by COPY),
-    /// the function, or the function with inline projections.
-    /// </summary>
+    /// <summary>One attempt, in one transaction: the fast path (falling back to the function), the function, or the function with inline projections.</summary>
     private async Task<AppendResult> AppendOnceAsync(string? fastSql, StreamId streamId, ExpectedVersion expectedVersion, AppendBatch batch, CancellationToken cancellationToken)
     {
         var connection = await backend.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var connectionScope = connection.ConfigureAwait(false);
-        if (fastSql is not null && batch.Count >= CopyThreshold)
-        {
-            return await AppendByCopyAsync(connection, streamId, expectedVersion, batch, cancellationToken).ConfigureAwait(false);
-        }
-
         using var command = backend.Command(fastSql ?? backend.Sql.Append, connection);
         AddParameters(command.Parameters, streamId, expectedVersion, batch, single: fastSql is not null && batch.Count == 1);
         if (fastSql is not null)

@@ -40,8 +40,6 @@ internal sealed class FastPathSql
     private readonly string _exactMany;
     private readonly string _noStreamOne;
     private readonly string _exactOne;
-    private readonly string _noStreamLock;
-    private readonly string _exactLock;
 
     /// <summary>Builds the statements for a schema name <see cref="PostgresSql"/> validated and quoted.</summary>
     public FastPathSql(string quotedSchema)
@@ -54,7 +52,7 @@ internal sealed class FastPathSql
         var createStream = $"""
             with w as (
                 insert into {s}.streams (stream_id, version, created_at, updated_at, last_tx_id)
-                values ($1, @count, @at, @at, {s}.log_tx_id())
+                values ($1, @count, $7, $7, {s}.log_tx_id())
                 returning $2::bigint as base, updated_at as at)
             """;
 
@@ -65,7 +63,7 @@ internal sealed class FastPathSql
         var moveStream = $"""
             with w as (
                 update {s}.streams
-                set version = version + @count, updated_at = greatest(updated_at, @at), last_tx_id = {s}.log_tx_id()
+                set version = version + @count, updated_at = greatest(updated_at, $7), last_tx_id = {s}.log_tx_id()
                 where stream_id = $1 and version = $2 and (last_tx_id is null or last_tx_id <= {s}.log_tx_id())
                 returning $2::bigint as base, updated_at as at)
             """;
@@ -91,36 +89,11 @@ internal sealed class FastPathSql
             """;
 
         const string Many = "cardinality($3::uuid[])";
-        _noStreamMany = With(createStream, Many, "$7") + many;
-        _exactMany = With(moveStream, Many, "$7") + many;
-        _noStreamOne = With(createStream, "1", "$7") + one;
-        _exactOne = With(moveStream, "1", "$7") + one;
-
-        // The stream write of a COPY append (see AppendProtocol.Copy): $1 stream id, $2 expected version,
-        // $3 the batch's count, $4 timestamp. One row back (the events' timestamp) when the expectation held
-        // and the row is locked and moved; no row when nothing was written.
-        const string At = "\nselect at from w";
-        _noStreamLock = With(createStream, "$3::bigint", "$4::timestamptz") + At;
-        _exactLock = With(moveStream, "$3::bigint", "$4::timestamptz") + At;
-        CopyEvents = $"copy {s}.events (stream_id, version, event_id, event_type, data, metadata, created_at) from stdin (format binary)";
-        EventPosition = $"select tx_id, global_position from {s}.events where stream_id = $1 and version = $2";
-
-        static string With(string template, string count, string at) =>
-            template.Replace("@count", count, StringComparison.Ordinal).Replace("@at", at, StringComparison.Ordinal);
+        _noStreamMany = createStream.Replace("@count", Many, StringComparison.Ordinal) + many;
+        _exactMany = moveStream.Replace("@count", Many, StringComparison.Ordinal) + many;
+        _noStreamOne = createStream.Replace("@count", "1", StringComparison.Ordinal) + one;
+        _exactOne = moveStream.Replace("@count", "1", StringComparison.Ordinal) + one;
     }
-
-    /// <summary>
-    /// The COPY of a batch's events, in one transaction after <see cref="LockFor"/>: the columns stream id,
-    /// version, event id, type, data, metadata, timestamp, in binary format. Log ids and positions come from
-    /// the table's defaults (the transaction's log id, the identity in row order).
-    /// </summary>
-    public string CopyEvents { get; }
-
-    /// <summary>The position of one event: $1 stream id, $2 version (after a COPY, its last event's).</summary>
-    public string EventPosition { get; }
-
-    /// <summary>The stream write of a COPY append, for creating the stream (<paramref name="noStream"/>) or an exact version n ≥ 1.</summary>
-    public string LockFor(bool noStream) => noStream ? _noStreamLock : _exactLock;
 
     /// <summary>
     /// The statement for creating the stream (<paramref name="noStream"/>: expected version 0) or for an
