@@ -4,8 +4,10 @@ namespace EventSourcing.Postgres.Internal;
 /// The single-statement appends for an exact expected version (NoStream or n ≥ 1): one plain SQL
 /// statement instead of a call of the plpgsql <c>append</c> function, which costs noticeably more per
 /// call under concurrency (measured with pgbench at 8 clients: 0.70–0.72× raw INSERT throughput for the
-/// function, 0.87–0.91× for this statement). Parameters are those of the function call, in its order:
-/// $1 stream id, $2 expected version, $3 ids, $4 types, $5 data, $6 metadata, $7 timestamp; for a single
+/// function, 0.87–0.91× for this statement; on 2026-12-02, with 3.7 million events in each table,
+/// 0.73–0.89×, median 0.78: see <c>benchmarks/sql/pgbench</c>). Parameters are those of the function
+/// call, in its order: $1 stream id, $2 expected version, $3 ids, $4 types, $5 data, $6 metadata,
+/// $7 timestamp; for a single
 /// event $3–$6 are plain values instead of one-element arrays (measured at 8 writers: about 10% more
 /// appends/s than with arrays).
 /// </summary>
