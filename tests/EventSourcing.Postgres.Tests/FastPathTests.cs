@@ -262,6 +262,54 @@ public sealed class FastPathTests(PostgresFixture fixture)
         }
     }
 
+    [Theory]
+    [InlineData(1, true)]
+    [InlineData(1, false)]
+    [InlineData(3, true)]
+    [InlineData(3, false)]
+    public async Task A_NoStream_append_behind_an_uncommitted_creator_conflicts_if_it_commits_and_writes_if_it_rolls_back(int count, bool commit)
+    {
+        // The NoStream statement inserts the stream row plainly: behind another transaction that created the
+        // stream and has not ended, it waits; the other's commit fails it (23505 on streams_pkey, nothing
+        // written, reported through the function as a conflict), the other's rollback lets it write.
+        var options = await fixture.SchemaForAsync(GetType());
+        var s = $"\"{options.Schema}\"";
+        var stream = TestData.NewStream("fast-pending");
+        await using var creator = await TestSupport.HoldAsync(
+            fixture.ConnectionString,
+            $"""
+            with created as (
+                insert into {s}.streams (stream_id, version, created_at, updated_at, last_tx_id) values ($1, 2, now(), now(), {s}.log_tx_id())
+                returning stream_id)
+            insert into {s}.events (stream_id, version, event_id, event_type, data, created_at)
+            select c.stream_id, v, gen_random_uuid(), 'incremented', json_build_object('by', 1), now() from created as c, generate_series(1, 2) as v
+            """,
+            stream);
+        const string Application = "fast-pending-waiter";
+        await using var waiterSource = TestSupport.NamedSource(fixture.ConnectionString, Application);
+        var store = new PostgresEventStore(waiterSource, TestSupport.NewRegistry(), options);
+        var batch = TestData.Increments(count, 10);
+        var append = store.AppendAsync(stream, ExpectedVersion.NoStream, batch, Ct).AsTask();
+        await fixture.DataSource.WaitForLockAsync(Application);
+
+        if (commit)
+        {
+            await creator.Transaction.CommitAsync(Ct);
+            var conflict = await Assert.ThrowsAsync<WrongExpectedVersionException>(() => append);
+            Assert.Equal((stream, ExpectedVersion.NoStream, 2L), (conflict.StreamId, conflict.Expected, conflict.ActualVersion!.Value));
+            Assert.Equal(2L, await fixture.DataSource.ScalarAsync($"select count(*) from {s}.events where stream_id = $1", stream.Value));
+            Assert.Equal(2, await store.GetStreamVersionAsync(stream, Ct));
+        }
+        else
+        {
+            await creator.Transaction.RollbackAsync(Ct);
+            var written = await append;
+            Assert.Equal((count, false), (written.NextExpectedVersion, written.AlreadyAppended));
+            Assert.Equal(batch.Select(e => e.EventId), (await store.ReadStreamListAsync(stream)).Select(e => e.EventId));
+            Assert.Equal(count, await store.GetStreamVersionAsync(stream, Ct));
+        }
+    }
+
     [Fact]
     public async Task Events_with_no_stream_row_still_make_a_NoStream_append_a_conflict()
     {

@@ -7,23 +7,6 @@ namespace EventSourcing.Postgres.Internal;
 internal sealed partial class AppendProtocol
 {
     /// <summary>
-    /// The single statement of <see cref="FastPathSql"/>: the result when the events were written, null
-    /// when the expectation did not hold (nothing written: no row, or a row of NULLs).
-    /// </summary>
-    private static async Task<AppendResult?> ExecuteFastPathAsync(NpgsqlCommand command, StreamId streamId, long nextVersion, CancellationToken cancellationToken)
-    {
-        var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleRow, cancellationToken).ConfigureAwait(false);
-        await using var readerScope = reader.ConfigureAwait(false);
-        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false) || reader.IsDBNull(0))
-        {
-            return null;
-        }
-
-        var position = Positions.Read(reader, 0);
-        return new AppendResult(streamId, nextVersion, position, AlreadyAppended: false);
-    }
-
-    /// <summary>
     /// After a failed fast path: the same append through the append function (a second round trip and
     /// transaction), which raises ES409 with the actual version (or ES422 when the batch's ids are stored, or
     /// ES503 when a newer transaction wrote the stream first). It may

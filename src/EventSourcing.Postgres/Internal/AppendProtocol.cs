@@ -1,3 +1,4 @@
+using System.Data;
 using EventSourcing.Projections;
 using EventSourcing.Serialization;
 using EventSourcing.Storage;
@@ -101,9 +102,24 @@ internal sealed partial class AppendProtocol(PostgresBackend backend, EventTypeR
         AddParameters(command.Parameters, streamId, expectedVersion, batch, single: fastSql is not null && batch.Count == 1);
         if (fastSql is not null)
         {
+            // The single statement of FastPathSql, read here rather than in a method of its own (one async
+            // state machine less per append): the result when the events were written; else (no row, a row
+            // of NULLs, or for NoStream 23505 on streams_pkey: nothing written) the function.
             await backend.PrepareAsync(command, cancellationToken).ConfigureAwait(false);
-            return await ExecuteFastPathAsync(command, streamId, expectedVersion.Value + batch.Count, cancellationToken).ConfigureAwait(false)
-                ?? await FallBackToFunctionAsync(command, streamId, expectedVersion, batch, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var reader = await command.ExecuteReaderAsync(CommandBehavior.SingleRow, cancellationToken).ConfigureAwait(false);
+                await using var readerScope = reader.ConfigureAwait(false);
+                if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) && !reader.IsDBNull(0))
+                {
+                    return new AppendResult(streamId, expectedVersion.Value + batch.Count, Positions.Read(reader, 0), AlreadyAppended: false);
+                }
+            }
+            catch (PostgresException error) when (PostgresErrors.IsExistingStream(error))
+            {
+            }
+
+            return await FallBackToFunctionAsync(command, streamId, expectedVersion, batch, cancellationToken).ConfigureAwait(false);
         }
 
         if (Inline.IsEmpty)

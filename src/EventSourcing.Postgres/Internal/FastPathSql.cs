@@ -4,8 +4,10 @@ namespace EventSourcing.Postgres.Internal;
 /// The single-statement appends for an exact expected version (NoStream or n ≥ 1): one plain SQL
 /// statement instead of a call of the plpgsql <c>append</c> function, which costs noticeably more per
 /// call under concurrency (measured with pgbench at 8 clients: 0.70–0.72× raw INSERT throughput for the
-/// function, 0.87–0.91× for this statement). Parameters are those of the function call, in its order:
-/// $1 stream id, $2 expected version, $3 ids, $4 types, $5 data, $6 metadata, $7 timestamp; for a single
+/// function, 0.87–0.91× for this statement; on 2026-12-02, with 3.7 million events in each table,
+/// 0.73–0.89×, median 0.78: see <c>benchmarks/sql/pgbench</c>). Parameters are those of the function
+/// call, in its order: $1 stream id, $2 expected version, $3 ids, $4 types, $5 data, $6 metadata,
+/// $7 timestamp; for a single
 /// event $3–$6 are plain values instead of one-element arrays (measured at 8 writers: about 10% more
 /// appends/s than with arrays).
 /// </summary>
@@ -14,18 +16,24 @@ namespace EventSourcing.Postgres.Internal;
 /// Each statement writes the stream row and the events in one implicit transaction, or nothing. It
 /// returns the (transaction id, position) of the last event, or no row (one event) or a row of NULLs
 /// (several) when the expectation or the order guard (the stream's last writer must not have a newer
-/// log id) did not hold and nothing was written. The caller then calls the function, which reports the
-/// reason (<c>ES409</c>, <c>ES422</c> for stored ids, <c>ES503</c>) or writes; the fast path never
-/// decides either. Stored ids hit on insert surface as <c>23505</c> on <c>events_stream_event_id</c>.
+/// log id) did not hold and nothing was written; for NoStream on a stream that exists, it fails with
+/// <c>23505</c> on <c>streams_pkey</c> instead, also having written nothing. The caller then calls the
+/// function, which reports the reason (<c>ES409</c>, <c>ES422</c> for stored ids, <c>ES503</c>) or
+/// writes; the fast path never decides either. Stored ids hit on insert surface as <c>23505</c> on
+/// <c>events_stream_event_id</c>.
 /// </para>
 /// <para>
 /// Concurrency, as in the function: the conditional UPDATE locks the stream row; a concurrent writer with
 /// the same expectation waits for that lock and, once the first commits, re-checks its predicate on the
 /// new row version (EvalPlanQual under READ COMMITTED), matches nothing and writes nothing. For NoStream,
-/// <c>on conflict do nothing</c> waits for a concurrent inserter of the same stream id and inserts
-/// nothing once it commits (or goes ahead if it rolls back). The events are inserted only from the row
-/// the stream write returned, so a lost race never writes an event; the events primary key stays the
-/// backstop.
+/// the plain insert of the stream row waits for a concurrent inserter of the same stream id and fails
+/// once it commits (or goes ahead if it rolls back); the statement is the whole transaction, so the
+/// failure writes nothing. (A plain insert, not <c>on conflict do nothing</c>: the speculative insertion
+/// that clause needs costs a probe of the index before the insert and a confirmation record after it:
+/// 47–51 WAL bytes more per new stream and, in 12 paired rounds of
+/// <c>benchmarks/sql/append-server-cost.sql</c>, a median of 20.0 µs against 18.6 µs; a conflict is the
+/// rare case and takes a second round trip anyway.) The events are inserted only from the row the stream
+/// write returned, so a lost race never writes an event; the events primary key stays the backstop.
 /// </para>
 /// </remarks>
 internal sealed class FastPathSql
@@ -42,12 +50,11 @@ internal sealed class FastPathSql
 
         // "w" writes the stream row and returns one row (base = the version before the append, i.e. the
         // expected version: 0 for NoStream) only when the expectation held; the events are inserted
-        // from that row alone.
+        // from that row alone. Creating a stream that exists fails the statement (23505 on streams_pkey).
         var createStream = $"""
             with w as (
                 insert into {s}.streams (stream_id, version, created_at, updated_at, last_tx_id)
                 values ($1, @count, $7, $7, {s}.log_tx_id())
-                on conflict (stream_id) do nothing
                 returning $2::bigint as base, updated_at as at)
             """;
 

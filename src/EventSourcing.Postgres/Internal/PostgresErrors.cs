@@ -31,6 +31,9 @@ internal static class PostgresErrors
     /// <summary>The primary key of the events table: a duplicate (stream, version) can only mean a lost race.</summary>
     public const string EventsPrimaryKey = "events_pkey";
 
+    /// <summary>The primary key of the streams table: the fast path's NoStream insert of a stream that exists.</summary>
+    public const string StreamsPrimaryKey = "streams_pkey";
+
     /// <summary>Translates an error of the append call, or returns null to let it through unchanged.</summary>
     public static EventStoreException? TranslateAppend(PostgresException error, StreamId streamId, ExpectedVersion expected) => error.SqlState switch
     {
@@ -49,6 +52,10 @@ internal static class PostgresErrors
     /// </summary>
     public static bool IsRetryable(PostgresException error) =>
         error.SqlState is OlderTransaction or PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected;
+
+    /// <summary>True when the fast path's NoStream statement found the stream (it wrote nothing).</summary>
+    public static bool IsExistingStream(PostgresException error) =>
+        error.SqlState == PostgresErrorCodes.UniqueViolation && error.ConstraintName == StreamsPrimaryKey;
 
     /// <summary>True when the error says that some of the batch's ids are already stored in the stream.</summary>
     public static bool IsStoredIds(PostgresException error) =>

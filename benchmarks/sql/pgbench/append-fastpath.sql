@@ -1,0 +1,3 @@
+-- pgbench script (see run.sh): the fast path's NoStream statement for one event (FastPathSql), literals for the parameters.
+\set r random(1, 9000000000000000000)
+with w as (insert into ours_w.streams (stream_id, version, created_at, updated_at, last_tx_id) values ('pgb-' || :r, 1, now(), now(), ours_w.log_tx_id()) returning 0::bigint as base, updated_at as at) insert into ours_w.events (stream_id, version, event_id, event_type, data, metadata, created_at) select 'pgb-' || :r, w.base + 1, gen_random_uuid(), 'MoneyDeposited', '{"accountId":"acct-000001","amount":12.34,"at":"2026-12-02T10:00:00+00:00","reference":"ref-0000001"}'::json, null, w.at from w returning tx_id, global_position;
