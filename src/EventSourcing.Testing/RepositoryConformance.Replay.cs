@@ -20,7 +20,7 @@ public abstract partial class RepositoryConformance
         var (events, _) = await CreateStoresAsync(TestData.NewRegistry(), new ManualTimeProvider());
         var reader = ReplayReader(events);
         var stream = TestData.NewStream();
-        Assert.Empty(await ListAsync(reader.ReadReplayAsync(stream, cancellationToken: Ct)));
+        Assert.Empty(await reader.ReadReplayAsync(stream, cancellationToken: Ct).ToListAsync(Ct));
 
         // Longer than the first page of every backend, with notes (another type) and metadata in between.
         const int Length = 6_100;
@@ -33,12 +33,12 @@ public abstract partial class RepositoryConformance
 
         foreach (var (from, max) in new[] { (1L, long.MaxValue), (1L, 0L), (50L, 10L), (2_047L, 4_000L), (4_999L, 1_101L), (6_100L, 5L), (6_101L, 10L) })
         {
-            var expected = (await ListAsync(events.ReadStreamAsync(stream, from, max, Ct))).Select(e => (e.StreamVersion, e.EventId, e.Event));
-            var actual = (await ListAsync(reader.ReadReplayAsync(stream, from, max, Ct))).Select(e => (e.StreamVersion, e.EventId, e.Event));
+            var expected = (await events.ReadStreamAsync(stream, from, max, Ct).ToListAsync(Ct)).Select(e => (e.StreamVersion, e.EventId, e.Event));
+            var actual = (await reader.ReadReplayAsync(stream, from, max, Ct).ToListAsync(Ct)).Select(e => (e.StreamVersion, e.EventId, e.Event));
             Assert.Equal(expected, actual);
         }
 
-        Assert.Equal(Length, (await ListAsync(reader.ReadReplayAsync(stream, cancellationToken: Ct))).Count);
+        Assert.Equal(Length, (await reader.ReadReplayAsync(stream, cancellationToken: Ct).ToListAsync(Ct)).Count);
     }
 
     [Fact]
@@ -46,9 +46,9 @@ public abstract partial class RepositoryConformance
     {
         var (events, _) = await CreateStoresAsync(TestData.NewRegistry(), new ManualTimeProvider());
         var reader = ReplayReader(events);
-        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await ListAsync(reader.ReadReplayAsync(default, cancellationToken: Ct)));
-        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await ListAsync(reader.ReadReplayAsync(TestData.NewStream(), 0, cancellationToken: Ct)));
-        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await ListAsync(reader.ReadReplayAsync(TestData.NewStream(), 1, -1, Ct)));
+        await Assert.ThrowsAnyAsync<ArgumentException>(async () => await reader.ReadReplayAsync(default, cancellationToken: Ct).ToListAsync(Ct));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await reader.ReadReplayAsync(TestData.NewStream(), 0, cancellationToken: Ct).ToListAsync(Ct));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await reader.ReadReplayAsync(TestData.NewStream(), 1, -1, Ct).ToListAsync(Ct));
     }
 
     [Fact]
@@ -88,17 +88,6 @@ public abstract partial class RepositoryConformance
         Assert.True(retry.AlreadyApplied);
         Assert.Equal((Triangle(20) + 100, 22L), (retry.Aggregate.Total, retry.Aggregate.Version));
         Assert.Equal(1, replaying.StreamReads);
-    }
-
-    private static async Task<List<T>> ListAsync<T>(IAsyncEnumerable<T> items)
-    {
-        var list = new List<T>();
-        await foreach (var item in items.WithCancellation(Ct))
-        {
-            list.Add(item);
-        }
-
-        return list;
     }
 
     /// <summary>A <see cref="CountingEventStore"/> that also offers the store's replay read, counting its calls.</summary>

@@ -1,6 +1,5 @@
 using EventSourcing.Aggregates;
 using EventSourcing.Serialization;
-using EventSourcing.Storage;
 using EventSourcing.Testing;
 using Xunit;
 
@@ -21,7 +20,7 @@ public sealed class CorruptionTests(PostgresFixture fixture)
 
         var fromStream = await Assert.ThrowsAsync<EventDeserializationException>(() => store.ReadStreamListAsync(stream));
         var fromLog = await Assert.ThrowsAsync<EventDeserializationException>(() => store.ReadAllListAsync(GlobalPosition.Start));
-        var fromReplay = await Assert.ThrowsAsync<EventDeserializationException>(() => ReplayListAsync(store, stream));
+        var fromReplay = await Assert.ThrowsAsync<EventDeserializationException>(async () => await store.ReadReplayAsync(stream, cancellationToken: Ct).ToListAsync(Ct));
 
         foreach (var error in new[] { fromStream, fromLog, fromReplay })
         {
@@ -56,7 +55,7 @@ public sealed class CorruptionTests(PostgresFixture fixture)
         var (store, stream, badId, _) = await StoreWithBadRowAsync("renamed-long-ago", "{\"by\":1}", metadata: null);
 
         var error = await Assert.ThrowsAsync<UnknownEventTypeException>(() => store.ReadStreamListAsync(stream));
-        var fromReplay = await Assert.ThrowsAsync<UnknownEventTypeException>(() => ReplayListAsync(store, stream));
+        var fromReplay = await Assert.ThrowsAsync<UnknownEventTypeException>(async () => await store.ReadReplayAsync(stream, cancellationToken: Ct).ToListAsync(Ct));
 
         Assert.Equal(badId, error.EventId);
         Assert.Equal("renamed-long-ago", error.TypeName);
@@ -73,7 +72,7 @@ public sealed class CorruptionTests(PostgresFixture fixture)
         var snapshots = new PostgresSnapshotStore(fixture.DataSource, options);
         Assert.Equal(badId, (await Assert.ThrowsAsync<EventDeserializationException>(() => store.ReadStreamListAsync(stream))).EventId);
 
-        var replayed = await ReplayListAsync(store, stream);
+        var replayed = await store.ReadReplayAsync(stream, cancellationToken: Ct).ToListAsync(Ct);
         Assert.Equal([(1L, 1), (2L, 2)], replayed.Select(e => (e.StreamVersion, ((Incremented)e.Event).By)));
         Assert.Equal(badId, replayed[1].EventId);
 
@@ -83,17 +82,6 @@ public sealed class CorruptionTests(PostgresFixture fixture)
         Assert.Equal([1, 2], tail!.Events.Select(e => ((Incremented)e.Event).By));
         var fromSnapshotTail = await new AggregateRepository<Counter>(store, registry, snapshots).LoadAsync(stream, Ct);
         Assert.Equal((2L, 3), (fromSnapshotTail.Version, fromSnapshotTail.Total));
-    }
-
-    private static async Task<List<ReplayEvent>> ReplayListAsync(PostgresEventStore store, StreamId stream)
-    {
-        var events = new List<ReplayEvent>();
-        await foreach (var e in store.ReadReplayAsync(stream, cancellationToken: Ct))
-        {
-            events.Add(e);
-        }
-
-        return events;
     }
 
     [Fact]

@@ -30,14 +30,14 @@ public sealed partial class InMemoryEventStore : ISnapshotTailReader, IStreamRep
         var wanted = toVersion - from + 1;
         var take = Math.Min(wanted, SnapshotTailPage);
         var events = new List<ReplayEvent>();
-        await foreach (var e in ReadStreamAsync(streamId, from, take < wanted ? take + 1 : take, cancellationToken).ConfigureAwait(false))
+        await foreach (var e in ReadReplayAsync(streamId, from, take < wanted ? take + 1 : take, cancellationToken).ConfigureAwait(false))
         {
             if (events.Count == take)
             {
                 return new SnapshotTail(snapshot, events, IsComplete: false);
             }
 
-            events.Add(ReplayEvent.From(e));
+            events.Add(e);
         }
 
         return new SnapshotTail(snapshot, events, IsComplete: true);
