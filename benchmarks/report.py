@@ -519,7 +519,8 @@ def scaling(w):
 
     w("### Scaling: appends vs writers, global-log reads vs log size")
     w("")
-    w(f"`--scaling` ({files[-1]}; load average at start {env.get('load average at start', '?')}, at end {env.get('load average at end', '?')}): "
+    flag = "--full" if env.get("mode", "").startswith("Full") else "--quick"
+    w(f"`{flag} --scaling` ({files[-1]}; load average at start {env.get('load average at start', '?')}, at end {env.get('load average at end', '?')}): "
       "the systems take turns at each point (a warm-up of real work, then rounds of 1-second slices, the order rotating); "
       "cells are the median over the rounds. Marten is its default configuration.")
     w("")
